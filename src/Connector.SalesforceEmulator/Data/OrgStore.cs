@@ -1,0 +1,112 @@
+using Connector.SalesforceEmulator.Schema;
+
+namespace Connector.SalesforceEmulator.Data;
+
+/// <summary>
+/// The org's records, in memory. Every read and write happens inside <see cref="Read{T}"/> or an
+/// <see cref="OrgTransaction"/>, both under one lock: the emulator favours exact semantics (allOrNone,
+/// commit order of change events) over write concurrency. Never await while holding either.
+/// </summary>
+public sealed class OrgStore
+{
+    private readonly Dictionary<string, ObjectTable> _tables = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<IOrgChangeListener> _listeners = [];
+    private readonly Lock _lock = new();
+    private long _nextSequence = 1;
+    private long _commitNumber = 10_000_000_000;
+
+    public OrgStore(OrgSchema schema, TimeProvider time, string orgId)
+    {
+        Schema = schema;
+        Time = time;
+        OrgId = orgId;
+        foreach (var o in schema.Objects)
+        {
+            _tables[o.Name] = new ObjectTable(o);
+        }
+    }
+
+    public OrgSchema Schema { get; }
+    public TimeProvider Time { get; }
+    public string OrgId { get; }
+
+    public void AddListener(IOrgChangeListener listener)
+    {
+        lock (_lock)
+        {
+            _listeners.Add(listener);
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/> against a consistent view of the org.</summary>
+    public T Read<T>(Func<OrgReader, T> read)
+    {
+        lock (_lock)
+        {
+            return read(new OrgReader(this));
+        }
+    }
+
+    /// <summary>
+    /// Opens a transaction holding the org lock until it is committed or disposed (dispose without commit
+    /// rolls every change back). Change events are published once, at commit.
+    /// </summary>
+    public OrgTransaction BeginTransaction(DmlContext context)
+    {
+        _lock.Enter();
+        return new OrgTransaction(this, context);
+    }
+
+    internal void ExitLock() => _lock.Exit();
+
+    internal ObjectTable Table(SObjectSchema schema) => _tables[schema.Name];
+
+    internal ObjectTable? Table(string name) => _tables.GetValueOrDefault(name);
+
+    internal string NewId(SObjectSchema schema) => SalesforceIds.Create(schema.KeyPrefix, _nextSequence++);
+
+    internal long NextCommitNumber() => ++_commitNumber;
+
+    internal void Publish(IReadOnlyList<RecordChange> changes)
+    {
+        foreach (var l in _listeners)
+        {
+            l.OnCommitted(changes);
+        }
+    }
+
+    public long Count(string sobject, bool includeDeleted = false) =>
+        Read(r => r.All(sobject, includeDeleted).LongCount());
+}
+
+/// <summary>Read access to the org's tables, valid only inside <see cref="OrgStore.Read{T}"/> or a transaction.</summary>
+public readonly struct OrgReader
+{
+    private readonly OrgStore _store;
+
+    internal OrgReader(OrgStore store) => _store = store;
+
+    public OrgSchema Schema => _store.Schema;
+
+    public SObjectRecord? Find(string id)
+    {
+        var normalized = SalesforceIds.Normalize(id);
+        if (normalized is null || _store.Schema.FindByKeyPrefix(normalized) is not { } schema)
+        {
+            return null;
+        }
+
+        return _store.Table(schema).Find(normalized);
+    }
+
+    /// <summary>Records of one type in insertion order; deleted ones (recycle bin) only when asked.</summary>
+    public IEnumerable<SObjectRecord> All(string sobject, bool includeDeleted = false)
+    {
+        var table = _store.Table(sobject) ?? throw new ArgumentException($"Unknown sObject {sobject}", nameof(sobject));
+        return includeDeleted ? table.Records : table.Records.Where(r => !r.IsDeleted);
+    }
+
+    /// <summary>Live records whose external-id (or unique) field equals <paramref name="value"/>.</summary>
+    public IReadOnlyList<SObjectRecord> FindByExternalId(SObjectSchema schema, FieldSchema field, string value) =>
+        _store.Table(schema).FindByIndex(field, value);
+}

@@ -1,0 +1,194 @@
+using Connector.SalesforceEmulator.Schema;
+
+namespace Connector.SalesforceEmulator.Data;
+
+/// <summary>
+/// A unit of work on the org, holding the org lock. Writes take effect at once (so later statements in the
+/// same transaction see them) and are undone if the transaction is disposed without <see cref="Commit"/>.
+/// Audit fields are maintained here for every object; business rules live in <see cref="Dml"/>.
+/// </summary>
+public sealed class OrgTransaction : IDisposable
+{
+    private readonly OrgStore _store;
+    private readonly List<(SObjectRecord Record, object?[]? Before)> _undo = [];
+    private readonly List<RecordChange> _changes = [];
+    private bool _done;
+
+    internal OrgTransaction(OrgStore store, DmlContext context)
+    {
+        _store = store;
+        Context = context;
+        // Salesforce stores audit timestamps to the second: many records share a SystemModstamp.
+        var now = store.Time.GetUtcNow();
+        Now = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+    }
+
+    public DmlContext Context { get; }
+    public DateTimeOffset Now { get; }
+    public OrgReader Reader => new(_store);
+    public OrgSchema Schema => _store.Schema;
+
+    public SObjectRecord Insert(SObjectSchema schema, IEnumerable<KeyValuePair<FieldSchema, object?>> values)
+    {
+        EnsureOpen();
+        var record = new SObjectRecord(schema, _store.NewId(schema));
+        foreach (var (field, value) in values)
+        {
+            record.Values[field.Ordinal] = value;
+        }
+
+        SetIfPresent(record, "Id", record.Id);
+        SetIfPresent(record, "IsDeleted", false);
+        SetIfPresent(record, "CreatedDate", Now);
+        SetIfPresent(record, "CreatedById", Context.UserId);
+        Touch(record);
+        _store.Table(schema).Add(record);
+        _undo.Add((record, null));
+        var changed = schema.Fields
+            .Where(f => record.Values[f.Ordinal] is not null && !f.ExcludedFromChangeEvents)
+            .Select(f => f.Name)
+            .ToList();
+        _changes.Add(new RecordChange(schema, ChangeType.Create, [record.Id], changed, record.CopyValues(), null));
+        return record;
+    }
+
+    /// <summary>Applies <paramref name="values"/>; returns the names of the fields whose value actually changed.</summary>
+    public IReadOnlyList<string> Update(SObjectRecord record, IEnumerable<KeyValuePair<FieldSchema, object?>> values)
+    {
+        EnsureOpen();
+        var before = record.CopyValues();
+        var changed = new List<string>();
+        foreach (var (field, value) in values)
+        {
+            if (!Equals(record.Values[field.Ordinal], value))
+            {
+                record.Values[field.Ordinal] = value;
+                changed.Add(field.Name);
+            }
+        }
+
+        Touch(record);
+        _undo.Add((record, before));
+        _store.Table(record.Schema).Reindex(record, before);
+        var eventFields = changed.ToList();
+        if (record.Schema.TryGetField("LastModifiedDate", out _) && !eventFields.Contains("LastModifiedDate"))
+        {
+            eventFields.Add("LastModifiedDate");
+        }
+
+        _changes.Add(new RecordChange(record.Schema, ChangeType.Update, [record.Id], eventFields, record.CopyValues(), before));
+        return changed;
+    }
+
+    /// <summary>Moves a record to the recycle bin (IsDeleted = true); queryAll still returns it.</summary>
+    public void Delete(SObjectRecord record)
+    {
+        EnsureOpen();
+        var before = record.CopyValues();
+        SetIfPresent(record, "IsDeleted", true);
+        Touch(record);
+        _undo.Add((record, before));
+        _changes.Add(new RecordChange(record.Schema, ChangeType.Delete, [record.Id], [], null, before));
+    }
+
+    public void Undelete(SObjectRecord record)
+    {
+        EnsureOpen();
+        var before = record.CopyValues();
+        SetIfPresent(record, "IsDeleted", false);
+        Touch(record);
+        _undo.Add((record, before));
+        var fields = record.Schema.Fields
+            .Where(f => record.Values[f.Ordinal] is not null && !f.ExcludedFromChangeEvents)
+            .Select(f => f.Name)
+            .ToList();
+        _changes.Add(new RecordChange(record.Schema, ChangeType.Undelete, [record.Id], fields, record.CopyValues(), before));
+    }
+
+    /// <summary>Adds a change event that no record write produced (GAP and overflow simulation).</summary>
+    public void AddSyntheticChange(RecordChange change)
+    {
+        EnsureOpen();
+        _changes.Add(change);
+    }
+
+    /// <summary>Makes every change permanent and publishes the change events, in order, with one transaction key.</summary>
+    public IReadOnlyList<RecordChange> Commit()
+    {
+        EnsureOpen();
+        _done = true;
+        try
+        {
+            var key = Guid.NewGuid().ToString();
+            var commitNumber = _store.NextCommitNumber();
+            var stamped = _changes.Select((c, i) => c with
+            {
+                TransactionKey = key,
+                SequenceNumber = i + 1,
+                CommitTimestamp = Now,
+                CommitNumber = commitNumber,
+                CommitUser = Context.UserId,
+                ChangeOrigin = Context.ChangeOrigin,
+            }).ToList();
+            if (stamped.Count > 0)
+            {
+                _store.Publish(stamped);
+            }
+
+            return stamped;
+        }
+        finally
+        {
+            _store.ExitLock();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_done)
+        {
+            return;
+        }
+
+        _done = true;
+        try
+        {
+            for (var i = _undo.Count - 1; i >= 0; i--)
+            {
+                var (record, before) = _undo[i];
+                var table = _store.Table(record.Schema);
+                if (before is null)
+                {
+                    table.RemoveInserted(record);
+                }
+                else
+                {
+                    var current = record.CopyValues();
+                    record.Values = before;
+                    table.Reindex(record, current);
+                }
+            }
+        }
+        finally
+        {
+            _store.ExitLock();
+        }
+    }
+
+    private void Touch(SObjectRecord record)
+    {
+        SetIfPresent(record, "LastModifiedDate", Now);
+        SetIfPresent(record, "LastModifiedById", Context.UserId);
+        SetIfPresent(record, "SystemModstamp", Now);
+    }
+
+    private static void SetIfPresent(SObjectRecord record, string field, object? value)
+    {
+        if (record.Schema.TryGetField(field, out var f))
+        {
+            record.Values[f.Ordinal] = value;
+        }
+    }
+
+    private void EnsureOpen() => ObjectDisposedException.ThrowIf(_done, this);
+}
