@@ -5,13 +5,17 @@ namespace Connector.SalesforceEmulator.Data;
 /// <summary>
 /// The org's records, in memory. Every read and write happens inside <see cref="Read{T}"/> or an
 /// <see cref="OrgTransaction"/>, both under one lock: the emulator favours exact semantics (allOrNone,
-/// commit order of change events) over write concurrency. Never await while holding either.
+/// commit order of change events) over write concurrency. The lock is a semaphore owned by the logical
+/// call flow (AsyncLocal), so a Composite request can hold one transaction across its awaited subrequests
+/// and the subrequests' own reads and transactions nest inside it instead of deadlocking.
 /// </summary>
 public sealed class OrgStore
 {
     private readonly Dictionary<string, ObjectTable> _tables = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<IOrgChangeListener> _listeners = [];
-    private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly AsyncLocal<OrgTransaction?> _ambient = new();
+    private readonly Lock _listenersLock = new();
     private long _nextSequence = 1;
     private long _commitNumber = 10_000_000_000;
 
@@ -32,7 +36,7 @@ public sealed class OrgStore
 
     public void AddListener(IOrgChangeListener listener)
     {
-        lock (_lock)
+        lock (_listenersLock)
         {
             _listeners.Add(listener);
         }
@@ -41,23 +45,46 @@ public sealed class OrgStore
     /// <summary>Runs <paramref name="read"/> against a consistent view of the org.</summary>
     public T Read<T>(Func<OrgReader, T> read)
     {
-        lock (_lock)
+        if (_ambient.Value is { IsOpen: true })
         {
             return read(new OrgReader(this));
+        }
+
+        _gate.Wait();
+        try
+        {
+            return read(new OrgReader(this));
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
     /// <summary>
     /// Opens a transaction holding the org lock until it is committed or disposed (dispose without commit
-    /// rolls every change back). Change events are published once, at commit.
+    /// rolls every change back). Change events are published once, at commit of the outermost transaction.
+    /// Inside an open transaction of the same call flow this returns a nested one: a savepoint whose
+    /// dispose-without-commit undoes only its own changes.
     /// </summary>
     public OrgTransaction BeginTransaction(DmlContext context)
     {
-        _lock.Enter();
-        return new OrgTransaction(this, context);
+        if (_ambient.Value is { IsOpen: true } outer)
+        {
+            return outer.BeginNested(context);
+        }
+
+        _gate.Wait();
+        var tx = new OrgTransaction(this, context);
+        _ambient.Value = tx;
+        return tx;
     }
 
-    internal void ExitLock() => _lock.Exit();
+    internal void ExitLock()
+    {
+        _ambient.Value = null;
+        _gate.Release();
+    }
 
     internal ObjectTable Table(SObjectSchema schema) => _tables[schema.Name];
 
@@ -69,7 +96,13 @@ public sealed class OrgStore
 
     internal void Publish(IReadOnlyList<RecordChange> changes)
     {
-        foreach (var l in _listeners)
+        IOrgChangeListener[] listeners;
+        lock (_listenersLock)
+        {
+            listeners = [.. _listeners];
+        }
+
+        foreach (var l in listeners)
         {
             l.OnCommitted(changes);
         }

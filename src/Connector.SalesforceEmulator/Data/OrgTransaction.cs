@@ -10,20 +10,45 @@ namespace Connector.SalesforceEmulator.Data;
 public sealed class OrgTransaction : IDisposable
 {
     private readonly OrgStore _store;
-    private readonly List<(SObjectRecord Record, object?[]? Before)> _undo = [];
-    private readonly List<RecordChange> _changes = [];
+    private readonly OrgTransaction? _outer;
+    private readonly List<(SObjectRecord Record, object?[]? Before)> _undo;
+    private readonly List<RecordChange> _changes;
+    private readonly int _undoStart;
+    private readonly int _changesStart;
     private bool _done;
 
     internal OrgTransaction(OrgStore store, DmlContext context)
     {
         _store = store;
+        _undo = [];
+        _changes = [];
         Context = context;
         // Salesforce stores audit timestamps to the second: many records share a SystemModstamp.
         var now = store.Time.GetUtcNow();
         Now = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
     }
 
+    private OrgTransaction(OrgTransaction outer, DmlContext context)
+    {
+        _store = outer._store;
+        _outer = outer;
+        _undo = outer._undo;
+        _changes = outer._changes;
+        _undoStart = _undo.Count;
+        _changesStart = _changes.Count;
+        Context = context;
+        Now = outer.Now;
+    }
+
     public DmlContext Context { get; }
+
+    /// <summary>True until committed or disposed.</summary>
+    public bool IsOpen => !_done;
+
+    /// <summary>True for a savepoint inside another transaction (its changes publish with the outer one).</summary>
+    public bool IsNested => _outer is not null;
+
+    internal OrgTransaction BeginNested(DmlContext context) => new(this, context);
     public DateTimeOffset Now { get; }
     public OrgReader Reader => new(_store);
     public OrgSchema Schema => _store.Schema;
@@ -117,6 +142,12 @@ public sealed class OrgTransaction : IDisposable
     {
         EnsureOpen();
         _done = true;
+        if (_outer is not null)
+        {
+            // A savepoint's changes become part of the outer transaction and publish when it commits.
+            return _changes.Skip(_changesStart).ToList();
+        }
+
         try
         {
             var key = Guid.NewGuid().ToString();
@@ -153,7 +184,7 @@ public sealed class OrgTransaction : IDisposable
         _done = true;
         try
         {
-            for (var i = _undo.Count - 1; i >= 0; i--)
+            for (var i = _undo.Count - 1; i >= _undoStart; i--)
             {
                 var (record, before) = _undo[i];
                 var table = _store.Table(record.Schema);
@@ -168,10 +199,16 @@ public sealed class OrgTransaction : IDisposable
                     table.Reindex(record, current);
                 }
             }
+
+            _undo.RemoveRange(_undoStart, _undo.Count - _undoStart);
+            _changes.RemoveRange(_changesStart, _changes.Count - _changesStart);
         }
         finally
         {
-            _store.ExitLock();
+            if (_outer is null)
+            {
+                _store.ExitLock();
+            }
         }
     }
 
