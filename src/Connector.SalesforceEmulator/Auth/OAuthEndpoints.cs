@@ -78,10 +78,9 @@ public static class OAuthEndpoints
         body["id"] = id;
         body["token_type"] = "Bearer";
         body["issued_at"] = issuedAt;
-        return Results.Content(body.ToJsonString(), "application/json;charset=UTF-8", Encoding.UTF8, 200);
+        return Rest.SalesforceJson.Result(200, body);
     }
 
     internal static IResult Error(string error, string description, int status = 400) =>
-        Results.Content(new JsonObject { ["error"] = error, ["error_description"] = description }.ToJsonString(),
-            "application/json;charset=UTF-8", Encoding.UTF8, status);
+        Rest.SalesforceJson.Result(status, new JsonObject { ["error"] = error, ["error_description"] = description });
 }

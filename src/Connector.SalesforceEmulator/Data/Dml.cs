@@ -62,6 +62,18 @@ public sealed class Dml
         return result;
     }
 
+    /// <summary>Validates and publishes a platform event (REST insert on an X__e object); returns its id.</summary>
+    public string Publish(OrgTransaction tx, SObjectSchema schema, Dictionary<FieldSchema, object?> values)
+    {
+        if (schema.Kind != SObjectKind.PlatformEvent)
+        {
+            throw new ArgumentException($"{schema.Name} is not a platform event.", nameof(schema));
+        }
+
+        Validate(tx, schema, values, existingId: null);
+        return tx.PublishEvent(schema, values);
+    }
+
     public SObjectRecord Insert(OrgTransaction tx, SObjectSchema schema, Dictionary<FieldSchema, object?> values)
     {
         if (!schema.Createable)

@@ -130,6 +130,28 @@ public sealed class OrgTransaction : IDisposable
         _changes.Add(new RecordChange(record.Schema, ChangeType.Undelete, [record.Id], fields, record.CopyValues(), before));
     }
 
+    /// <summary>
+    /// Publishes a platform event (nothing is stored): subscribers of /event/Name receive it when the
+    /// transaction commits, as with "Publish After Commit" events. Returns the event's id.
+    /// </summary>
+    public string PublishEvent(SObjectSchema schema, IEnumerable<KeyValuePair<FieldSchema, object?>> values)
+    {
+        EnsureOpen();
+        var id = _store.NewId(schema);
+        var record = new SObjectRecord(schema, id);
+        foreach (var (field, value) in values)
+        {
+            record.Values[field.Ordinal] = value;
+        }
+
+        SetIfPresent(record, "CreatedDate", Now);
+        SetIfPresent(record, "CreatedById", Context.UserId);
+        SetIfPresent(record, "EventUuid", Guid.NewGuid().ToString());
+        var fields = schema.Fields.Where(f => record.Values[f.Ordinal] is not null).Select(f => f.Name).ToList();
+        _changes.Add(new RecordChange(schema, ChangeType.Create, [id], fields, record.Values, null));
+        return id;
+    }
+
     /// <summary>Adds a change event that no record write produced (GAP and overflow simulation).</summary>
     public void AddSyntheticChange(RecordChange change)
     {

@@ -33,6 +33,7 @@ public static class EmulatorServiceCollectionExtensions
         services.AddSingleton(sp => new OrgStore(sp.GetRequiredService<OrgSchema>(), sp.GetRequiredService<TimeProvider>(), OrgId));
         services.AddSingleton<OrgSettings>();
         services.AddSingleton<Dml>();
+        services.AddSingleton<SObjectWrites>();
         services.AddSingleton(sp => new TokenStore(sp.GetRequiredService<TimeProvider>(), OrgId)
         {
             Lifetime = sp.GetRequiredService<IOptions<EmulatorOptions>>().Value.TokenLifetime,

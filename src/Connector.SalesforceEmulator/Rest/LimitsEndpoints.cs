@@ -9,7 +9,6 @@ public static class LimitsEndpoints
     public static RouteGroupBuilder MapLimits(this RouteGroupBuilder api)
     {
         api.MapGet("/limits", Limits);
-        api.MapGet("/", Resources);
         api.MapGet("", Resources);
         return api;
     }

@@ -36,7 +36,7 @@ public static class RecordJson
     public static byte[] ToUtf8(SObjectRecord record, IEnumerable<FieldSchema> fields, string basePath)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, SalesforceJson.WriterOptions))
         {
             Write(w, record, fields, basePath);
         }
@@ -44,16 +44,5 @@ public static class RecordJson
         return buffer.ToArray();
     }
 
-    public static IResult Result(byte[] utf8, int status = 200) =>
-        Results.Bytes(utf8, "application/json;charset=UTF-8") is var r && status == 200 ? r : new StatusBytes(utf8, status);
-
-    private sealed class StatusBytes(byte[] body, int status) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.StatusCode = status;
-            httpContext.Response.ContentType = "application/json;charset=UTF-8";
-            return httpContext.Response.Body.WriteAsync(body).AsTask();
-        }
-    }
+    public static IResult Result(byte[] utf8, int status = 200) => SalesforceJson.Result(status, utf8);
 }

@@ -13,12 +13,12 @@ public static class RestErrors
     /// <summary>Per-record error in sObject Collections results, which say statusCode instead of errorCode.</summary>
     public static JsonObject RecordError(SalesforceException e) => ErrorObject(e, "statusCode", alwaysFields: true);
 
-    public static IResult Json(int status, JsonNode body) =>
-        Results.Content(body.ToJsonString(), "application/json;charset=UTF-8", System.Text.Encoding.UTF8, status);
+    public static IResult Json(int status, JsonNode body) => SalesforceJson.Result(status, body);
 
     private static JsonObject ErrorObject(SalesforceException e, string codeKey, bool alwaysFields = false)
     {
-        var o = codeKey == "errorCode"
+        // Real key order: NOT_FOUND and collection errors put the code first, everything else the message.
+        var o = codeKey == "errorCode" && e.ErrorCode != "NOT_FOUND"
             ? new JsonObject { ["message"] = e.Message, ["errorCode"] = e.ErrorCode }
             : new JsonObject { [codeKey] = e.ErrorCode, ["message"] = e.Message };
         if (e.Fields is not null || alwaysFields)

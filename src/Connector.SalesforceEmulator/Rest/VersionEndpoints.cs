@@ -14,7 +14,6 @@ public static class VersionEndpoints
     public static IEndpointRouteBuilder MapVersions(this IEndpointRouteBuilder app)
     {
         app.MapGet("/services/data", List);
-        app.MapGet("/services/data/", List);
         return app;
     }
 
