@@ -26,7 +26,7 @@ public sealed class EmulatorOptions
     public bool RotateRefreshTokens { get; set; }
 
     /// <summary>Oldest and newest REST API versions the org serves.</summary>
-    [Range(31, 99)] public int MinApiVersion { get; set; } = 52;
+    [Range(31, 99)] public int MinApiVersion { get; set; } = 31;
     [Range(31, 99)] public int MaxApiVersion { get; set; } = 66;
 
     /// <summary>Rolling 24-hour API request allocation (Developer Edition: 15,000).</summary>

@@ -34,6 +34,7 @@ public static class EmulatorServiceCollectionExtensions
         services.AddSingleton<OrgSettings>();
         services.AddSingleton<Dml>();
         services.AddSingleton<SObjectWrites>();
+        services.AddSingleton<SubrequestDispatcher>();
         services.AddSingleton(sp => new TokenStore(sp.GetRequiredService<TimeProvider>(), OrgId)
         {
             Lifetime = sp.GetRequiredService<IOptions<EmulatorOptions>>().Value.TokenLifetime,
