@@ -31,6 +31,12 @@ public sealed class OrgStore
     }
 
     public OrgSchema Schema { get; }
+
+    /// <summary>
+    /// Changes one transaction may publish as normal events; the rest become one GAP_OVERFLOW event per
+    /// entity, as Change Data Capture does above 100,000 changes (fact sheet §4.8).
+    /// </summary>
+    public int OverflowThreshold { get; set; } = 100_000;
     public TimeProvider Time { get; }
     public string OrgId { get; }
 

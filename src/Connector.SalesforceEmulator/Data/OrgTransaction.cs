@@ -174,7 +174,13 @@ public sealed class OrgTransaction : IDisposable
         {
             var key = Guid.NewGuid().ToString();
             var commitNumber = _store.NextCommitNumber();
-            var stamped = _changes.Select((c, i) => c with
+            var published = _changes.Count <= _store.OverflowThreshold
+                ? _changes
+                : _changes.Take(_store.OverflowThreshold)
+                    .Concat(_changes.Skip(_store.OverflowThreshold).GroupBy(c => c.Object)
+                        .Select(g => new RecordChange(g.Key, ChangeType.GapOverflow, [], [], null, null)))
+                    .ToList();
+            var stamped = published.Select((c, i) => c with
             {
                 TransactionKey = key,
                 SequenceNumber = i + 1,
