@@ -445,7 +445,7 @@ public static class SfdxSchemaReader
 
     private static int Length(XElement root, string file, ObjectSource source, int min, int max)
     {
-        var length = Int(root, "length", file, source) ?? throw source.Error(file, $"{Optional(root, "type")} field needs length.");
+        var length = Int(root, "length", file, source) ?? throw source.Error(file, $"length is missing ({Optional(root, "type")} fields need one).");
         return length >= min && length <= max
             ? length
             : throw source.Error(file, $"length {length} is out of range ({min}-{max}).");
