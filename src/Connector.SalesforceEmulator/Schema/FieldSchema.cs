@@ -54,6 +54,12 @@ public sealed class FieldSchema
     public bool RestrictedPicklist { get; init; }
     public IReadOnlyList<string> ReferenceTo { get; init; } = [];
     public string? RelationshipName { get; init; }
+    /// <summary>The parent's name for the children through this lookup (Referrals__r); null lets OrgSchema derive it.</summary>
+    public string? ChildRelationshipName { get; init; }
+    /// <summary>Master-detail: required, deleting the parent deletes the children.</summary>
+    public bool MasterDetail { get; init; }
+    /// <summary>Auto-number name field (REF-{000000}): set by the org, never by the caller.</summary>
+    public bool AutoNumber { get; init; }
     public string? InlineHelpText { get; init; }
     /// <summary>Excluded from change events (IsDeleted, SystemModstamp) as real CDC does.</summary>
     public bool ExcludedFromChangeEvents { get; init; }

@@ -29,7 +29,7 @@ public sealed class OrgSchema
                 {
                     if (_byName.TryGetValue(target, out var parent))
                     {
-                        parent.ChildRelationships.Add(new ChildRelationship(o.Name, f.Name, ChildRelationshipName(o, f), false));
+                        parent.ChildRelationships.Add(new ChildRelationship(o.Name, f.Name, f.ChildRelationshipName ?? ChildRelationshipName(o, f), f.MasterDetail));
                     }
                 }
             }
