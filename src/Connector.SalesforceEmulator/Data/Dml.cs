@@ -114,7 +114,7 @@ public sealed class Dml
         Validate(tx, schema, full, existingId: null);
 
         var missing = schema.Fields
-            .Where(f => f.Required && (!full.TryGetValue(f, out var v) || v is null or ""))
+            .Where(f => f.Required && !(schema.Custom && f.NameField) && (!full.TryGetValue(f, out var v) || v is null or ""))
             .Select(f => f.Name)
             .ToList();
         if (missing.Count > 0)

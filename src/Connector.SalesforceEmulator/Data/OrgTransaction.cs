@@ -63,6 +63,12 @@ public sealed class OrgTransaction : IDisposable
         }
 
         SetIfPresent(record, "Id", record.Id);
+        // A custom object's text Name left empty takes the record id, as the platform does.
+        if (schema.Custom && schema.NameFieldSchema is { Type: FieldType.String } name && record.Values[name.Ordinal] is null or "")
+        {
+            record.Values[name.Ordinal] = record.Id;
+        }
+
         SetIfPresent(record, "IsDeleted", false);
         SetIfPresent(record, "CreatedDate", Now);
         SetIfPresent(record, "CreatedById", Context.UserId);

@@ -272,4 +272,15 @@ public sealed class SObjectEndpointsTests(EmulatorFixture fx)
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Equal("Tunnelled", json.Str("Company"));
     }
+
+    [Fact]
+    public async Task Create_CustomObjectWithoutName_NameDefaultsToId()
+    {
+        using var response = await fx.Http.PostAsync($"{V}/sobjects/Referral__c", Json.Body(new { Referee_Name__c = "Grace" }));
+        var id = (await response.ReadAsync()).Str("id");
+
+        var json = await (await fx.Http.GetAsync($"{V}/sobjects/Referral__c/{id}?fields=Name")).ReadAsync();
+
+        Assert.Equal(id, json.Str("Name"));
+    }
 }
