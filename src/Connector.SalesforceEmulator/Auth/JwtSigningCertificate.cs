@@ -20,7 +20,7 @@ public static class JwtSigningCertificate
         var resolved = ResolvePath(path);
         try
         {
-            using var certificate = X509Certificate2.CreateFromPemFile(resolved);
+            using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(resolved));
             return certificate.GetRSAPublicKey()
                 ?? throw new InvalidOperationException($"{OptionKey}: the certificate '{resolved}' has no RSA public key (JWT bearer assertions are RS256).");
         }
