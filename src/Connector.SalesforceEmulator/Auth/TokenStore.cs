@@ -61,7 +61,30 @@ public sealed class TokenStore
         return session;
     }
 
-    public RefreshGrant? FindRefreshToken(string token) => _refresh.GetValueOrDefault(token);
+    public RefreshGrant? FindRefreshToken(string? token) => token is null ? null : _refresh.GetValueOrDefault(token);
+
+    /// <summary>
+    /// Refresh token rotation: the old refresh token stops working and a new one takes its place; access tokens
+    /// already issued from the old one stay valid and are revoked with the new one.
+    /// </summary>
+    public string? RotateRefreshToken(string token)
+    {
+        if (!_refresh.TryRemove(token, out var grant))
+        {
+            return null;
+        }
+
+        var replacement = IssueRefreshToken(grant.UserId, grant.Username, grant.ClientId, grant.Scope);
+        foreach (var (access, refresh) in _accessToRefresh)
+        {
+            if (refresh == token)
+            {
+                _accessToRefresh[access] = replacement;
+            }
+        }
+
+        return replacement;
+    }
 
     public void RevokeRefreshToken(string token)
     {
