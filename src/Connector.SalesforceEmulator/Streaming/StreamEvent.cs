@@ -162,10 +162,14 @@ internal sealed class ChangeEvent : StreamEvent
 internal sealed class PlatformEventMessage : StreamEvent
 {
     private readonly RecordChange _change;
-    private readonly string _uuid = Guid.NewGuid().ToString();
+    private readonly string _uuid;
 
     public PlatformEventMessage(RecordChange change, DateTimeOffset createdAt)
-        : base(createdAt) => _change = change;
+        : base(createdAt)
+    {
+        _change = change;
+        _uuid = change.Object.FindField("EventUuid") is { } f && change.After?[f.Ordinal] is string uuid ? uuid : Guid.NewGuid().ToString();
+    }
 
     protected override void WriteData(Utf8JsonWriter w)
     {
