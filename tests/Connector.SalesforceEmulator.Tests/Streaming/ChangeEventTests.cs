@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Connector.SalesforceEmulator.Data;
 using Connector.SalesforceEmulator.Tests.Support;
 
 namespace Connector.SalesforceEmulator.Tests.Streaming;
@@ -208,6 +209,42 @@ public sealed class ChangeEventTests
         Assert.Equal("GAP_OVERFLOW", header.Str("changeType"));
         Assert.Equal("Opportunity", header.Str("entityName"));
         Assert.Empty(header.GetProperty("recordIds").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Transaction_OverOverflowThreshold_DeliversEventsThenOneOverflowEvent()
+    {
+        await using var host = await StreamingHost.StartAsync();
+        host.Store.OverflowThreshold = 2;
+        using var client = await host.SubscribedClientAsync(LeadChannel);
+        var schema = host.Store.Schema.Find("Lead")!;
+
+        host.Write((tx, dml) =>
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                dml.Insert(tx, schema, Dml.ReadValues(schema, [KeyValuePair.Create<string, object?>("LastName", "O" + i), KeyValuePair.Create<string, object?>("Company", "X")]));
+            }
+
+            return 0;
+        });
+        var events = await client.ReceiveAsync(3);
+
+        Assert.Equal(["CREATE", "CREATE", "GAP_OVERFLOW"], events.Select(e => e.GetProperty("data").GetProperty("payload").GetProperty("ChangeEventHeader").Str("changeType")));
+        Assert.Equal([1, 2, 3], events.Select(e => e.GetProperty("data").GetProperty("payload").GetProperty("ChangeEventHeader").GetProperty("sequenceNumber").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Connect_DroppedByFault_AbortsAndForgetsTheClient()
+    {
+        await using var host = await StreamingHost.StartAsync(new Dictionary<string, string?> { ["Emulator:Faults:DropStreamingConnectionRate"] = "1" });
+        using var client = await host.SubscribedClientAsync(LeadChannel);
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.ConnectAsync(immediate: true));
+        host.Server.Get<Connector.SalesforceEmulator.Faults.FaultInjector>().Configure(new Connector.SalesforceEmulator.Faults.FaultSettings());
+        var reply = Assert.Single(await client.ConnectAsync());
+
+        BayeuxProtocolTests.AssertUnknownClient(reply);
     }
 
     [Fact]

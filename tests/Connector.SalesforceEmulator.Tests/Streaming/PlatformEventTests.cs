@@ -1,8 +1,5 @@
 using Connector.SalesforceEmulator.Data;
-using Connector.SalesforceEmulator.Hosting;
-using Connector.SalesforceEmulator.Schema;
 using Connector.SalesforceEmulator.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Connector.SalesforceEmulator.Tests.Streaming;
 
@@ -13,7 +10,7 @@ public sealed class PlatformEventTests
     [Fact]
     public async Task Publish_SubscribedToEventChannel_DeliversPayloadAndEventUuid()
     {
-        await using var host = await StreamingHost.StartAsync(services: s => s.AddSingleton(SchemaWithEvent()));
+        await using var host = await StreamingHost.StartAsync();
         using var client = await host.SubscribedClientAsync("/event/" + EventName);
         var schema = host.Store.Schema.Find(EventName)!;
 
@@ -46,27 +43,5 @@ public sealed class PlatformEventTests
         var reply = await client.SubscribeAsync("/event/Nope__e");
 
         Assert.Equal("400::The channel you requested to subscribe to doesn't exist {/event/Nope__e}", reply.Str("error"));
-    }
-
-    /// <summary>The org's schema, with Referral_Logged__e added when the metadata doesn't define it yet.</summary>
-    private static OrgSchema SchemaWithEvent()
-    {
-        var objects = SfdxSchemaReader.Apply(StandardObjects.Create(), MetadataLocator.Resolve(null)).ToList();
-        if (!objects.Exists(o => o.Name == EventName))
-        {
-            objects.Add(new SObjectSchema(EventName, "Referral Logged", "Referral Logged", "e0R",
-            [
-                F.Id(),
-                new() { Name = "CreatedDate", Label = "Created Date", Type = FieldType.DateTime, Createable = false, Updateable = false },
-                new() { Name = "CreatedById", Label = "Created By ID", Type = FieldType.Reference, ReferenceTo = ["User"], Createable = false, Updateable = false },
-                new() { Name = "EventUuid", Label = "Event UUID", Type = FieldType.String, Length = 36, Createable = false, Updateable = false },
-                new() { Name = "Lead_Id__c", Label = "Lead Id", Type = FieldType.String, Length = 18, Custom = true },
-                new() { Name = "Advocate_Id__c", Label = "Advocate Id", Type = FieldType.String, Length = 18, Custom = true },
-                new() { Name = "Method__c", Label = "Method", Type = FieldType.String, Length = 40, Custom = true },
-            ])
-            { Custom = true, Kind = SObjectKind.PlatformEvent, Updateable = false, Deletable = false, Queryable = false });
-        }
-
-        return new OrgSchema(objects);
     }
 }
