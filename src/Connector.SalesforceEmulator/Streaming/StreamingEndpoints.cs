@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Connector.SalesforceEmulator.Data;
 using Connector.SalesforceEmulator.Seeding;
 
