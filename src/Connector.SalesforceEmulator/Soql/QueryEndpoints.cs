@@ -16,9 +16,6 @@ public static class QueryEndpoints
     public const int DefaultBatchSize = 2000;
     public const int MinBatchSize = 200;
 
-    // Salesforce writes '&', '<', quotes and non-ASCII text as is ("United Oil & Gas Corp."), not as \u0026.
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>Records rendered per hold of the org lock while a page streams out.</summary>
     private const int RecordsPerChunk = 200;
 
@@ -134,9 +131,9 @@ public static class QueryEndpoints
         Func<Utf8JsonWriter, System.IO.Pipelines.PipeWriter, Task>? streamRecords = null)
     {
         http.Response.StatusCode = StatusCodes.Status200OK;
-        http.Response.ContentType = "application/json;charset=UTF-8";
+        http.Response.ContentType = SalesforceJson.ContentType;
         var body = http.Response.BodyWriter;
-        await using var w = new Utf8JsonWriter(body, WriterOptions);
+        await using var w = new Utf8JsonWriter(body, SalesforceJson.WriterOptions);
         w.WriteStartObject();
         w.WriteNumber("totalSize", totalSize);
         w.WriteBoolean("done", next is null);

@@ -250,6 +250,25 @@ public sealed partial class QueryEndpointsTests(EmulatorFixture fixture)
         Assert.True(body.GetProperty("done").GetBoolean());
     }
 
+    [Fact]
+    public async Task Query_AsCompositeSubrequest_ReturnsTheSameBody()
+    {
+        EnsureLeads("Composite", 3);
+        var url = Q("SELECT LastName FROM Lead WHERE Company = 'Composite' ORDER BY LastName");
+
+        using var response = await fixture.Http.PostAsync($"{V}/composite", Json.Body(new
+        {
+            compositeRequest = new[] { new { method = "GET", url, referenceId = "leads" } },
+        }));
+        var body = await response.ReadAsync();
+        var (_, direct, _) = await GetAsync(fixture.Http, url);
+
+        var sub = body.GetProperty("compositeResponse")[0];
+        Assert.Equal(200, sub.GetProperty("httpStatusCode").GetInt32());
+        Assert.Equal(JsonSerializer.Serialize(direct), JsonSerializer.Serialize(sub.GetProperty("body")));
+        Assert.Equal(3, sub.GetProperty("body").GetProperty("totalSize").GetInt32());
+    }
+
     private static List<string> KeysOf(string fixturePath) =>
         JsonDocument.Parse(File.ReadAllText("Fixtures/" + fixturePath)).RootElement.EnumerateObject().Select(p => p.Name).ToList();
 
