@@ -103,18 +103,45 @@ public static class SoqlEvaluator
     }
 
     /// <summary>Follows the first <paramref name="depth"/> hops from <paramref name="record"/>; null when a lookup is empty or dangling.</summary>
-    public static SObjectRecord? ResolveParent(IReadOnlyList<SoqlHop> hops, int depth, SObjectRecord record, OrgReader reader)
+    public static SObjectRecord? ResolveParent(IReadOnlyList<SoqlHop> hops, int depth, SObjectRecord record, OrgReader reader) =>
+        ResolveParent(hops, depth, record, reader, cache: null);
+
+    private static SObjectRecord? ResolveParent(IReadOnlyList<SoqlHop> hops, int depth, SObjectRecord record, OrgReader reader,
+        Dictionary<string, SObjectRecord?>? cache)
     {
         ArgumentNullException.ThrowIfNull(hops);
         var current = record;
         for (var i = 0; i < depth && current is not null; i++)
         {
             var lookup = FieldOf(current.Schema, hops[i].LookupField);
-            // Polymorphic lookups resolve by the id's key prefix (005 → User, 00G → Group).
-            current = lookup is not null && current[lookup] is string id ? reader.Find(id) : null;
+            if (lookup is null || current[lookup] is not string id)
+            {
+                return null;
+            }
+
+            // Polymorphic lookups resolve by the id's key prefix (005 → User, 00G → Group). Scans over many
+            // rows meet the same few parents (owners) again and again, hence the per-scan cache.
+            if (cache is null)
+            {
+                current = reader.Find(id);
+            }
+            else if (!cache.TryGetValue(id, out current))
+            {
+                current = reader.Find(id);
+                if (cache.Count < 100_000)
+                {
+                    cache[id] = current;
+                }
+            }
         }
 
         return current;
+    }
+
+    private static object? GetValue(SoqlFieldPath path, SObjectRecord record, OrgReader reader, Dictionary<string, SObjectRecord?>? cache)
+    {
+        var owner = path.Hops.Count == 0 ? record : ResolveParent(path.Hops, path.Hops.Count, record, reader, cache);
+        return owner is not null && LeafField(path, owner) is { } field ? owner[field] : null;
     }
 
     internal static FieldSchema? LeafField(SoqlFieldPath path, SObjectRecord owner) => FieldOf(owner.Schema, path.Field);
@@ -128,12 +155,13 @@ public static class SoqlEvaluator
     private static IEnumerable<SObjectRecord> Sort(IReadOnlyList<SoqlOrdering> orderBy, IEnumerable<SObjectRecord> rows, OrgReader reader)
     {
         // Keys are computed once per row; LINQ's OrderBy is stable, so ties keep insertion order.
+        var parents = new Dictionary<string, SObjectRecord?>(StringComparer.Ordinal);
         var keyed = rows.Select(r =>
         {
             var keys = new object?[orderBy.Count];
             for (var i = 0; i < keys.Length; i++)
             {
-                keys[i] = SortKey(orderBy[i].Path, GetValue(orderBy[i].Path, r, reader));
+                keys[i] = SortKey(orderBy[i].Path, GetValue(orderBy[i].Path, r, reader, parents));
             }
 
             return (Record: r, Keys: keys);
@@ -217,6 +245,7 @@ public static class SoqlEvaluator
     /// <summary>Per-evaluation state: the reader and the clock reading relative dates resolve against.</summary>
     private sealed class Context(OrgReader reader)
     {
+        private readonly Dictionary<string, SObjectRecord?> _parents = new(StringComparer.Ordinal);
         private DateTimeOffset? _now;
 
         private DateTimeOffset Now => _now ??= reader.Time.GetUtcNow();
@@ -248,9 +277,9 @@ public static class SoqlEvaluator
                 case SoqlNot not:
                     return !Test(not.Operand, record);
                 case SoqlComparison c:
-                    return Compare(GetValue(c.Path, record, reader), c.Operator, c.Value);
+                    return Compare(GetValue(c.Path, record, reader, _parents), c.Operator, c.Value);
                 case SoqlIn i:
-                    var value = GetValue(i.Path, record, reader);
+                    var value = GetValue(i.Path, record, reader, _parents);
                     var found = false;
                     foreach (var v in i.Values)
                     {
@@ -263,7 +292,7 @@ public static class SoqlEvaluator
 
                     return found != i.Negated;
                 case SoqlLike like:
-                    return GetValue(like.Path, record, reader) is string s && like.Regex.IsMatch(s);
+                    return GetValue(like.Path, record, reader, _parents) is string s && like.Regex.IsMatch(s);
                 default:
                     throw new InvalidOperationException("Unknown condition " + condition.GetType().Name);
             }
