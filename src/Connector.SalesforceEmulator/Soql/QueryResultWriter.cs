@@ -18,7 +18,7 @@ internal sealed class QueryResultWriter
     public QueryResultWriter(SoqlQuery query, string basePath)
     {
         _basePath = basePath;
-        _root = new Node(null, 0);
+        _root = new Node(null);
         foreach (var column in query.Columns)
         {
             var node = _root;
@@ -29,7 +29,7 @@ internal sealed class QueryResultWriter
                 var child = node.Children.OfType<Node>().FirstOrDefault(n => n.Hop!.LookupField == hop.LookupField);
                 if (child is null)
                 {
-                    child = new Node(hop, depth + 1);
+                    child = new Node(hop);
                     node.Children.Add(child);
                 }
 
@@ -88,10 +88,9 @@ internal sealed class QueryResultWriter
         w.WriteEndObject();
     }
 
-    private sealed class Node(SoqlHop? hop, int depth)
+    private sealed class Node(SoqlHop? hop)
     {
         public SoqlHop? Hop { get; } = hop;
-        public int Depth { get; } = depth;
         public List<object> Children { get; } = [];
     }
 }
