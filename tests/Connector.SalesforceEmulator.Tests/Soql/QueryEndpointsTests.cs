@@ -199,6 +199,24 @@ public sealed partial class QueryEndpointsTests(EmulatorFixture fixture)
     }
 
     [Fact]
+    public async Task Query_CustomRelationship_NestsAdvocateOrNull()
+    {
+        var advocate = Insert(fixture.Server, "Advocate__c", ("Name", "Ada Advocate"), ("Status__c", "Active"));
+        Insert(fixture.Server, "Lead", ("LastName", "Referred"), ("Company", "CustomRel"), ("Advocate__c", advocate.Id));
+        Insert(fixture.Server, "Lead", ("LastName", "Walk-in"), ("Company", "CustomRel"));
+
+        var (_, body, _) = await GetAsync(fixture.Http, Q(
+            "SELECT LastName, Advocate__r.Name, Advocate__r.Status__c FROM Lead WHERE Company = 'CustomRel' AND (Advocate__r.Status__c = 'Active' OR Advocate__c = null) ORDER BY LastName"));
+
+        var records = body.GetProperty("records");
+        Assert.Equal(2, records.GetArrayLength());
+        Assert.Equal("Advocate__c", records[0].GetProperty("Advocate__r").GetProperty("attributes").Str("type"));
+        Assert.Equal("Ada Advocate", records[0].GetProperty("Advocate__r").Str("Name"));
+        Assert.Equal("Active", records[0].GetProperty("Advocate__r").Str("Status__c"));
+        Assert.Equal(JsonValueKind.Null, records[1].GetProperty("Advocate__r").ValueKind);
+    }
+
+    [Fact]
     public async Task Query_CountOnly_ReturnsTotalSizeAndNoRecords()
     {
         Insert(fixture.Server, "Lead", Enumerable.Range(0, 26).Select(i => new (string, object?)[] { ("LastName", $"C{i}"), ("Company", "CountOnly") }));
