@@ -127,6 +127,9 @@ public readonly struct OrgReader
 
     public OrgSchema Schema => _store.Schema;
 
+    /// <summary>The org clock (SOQL relative dates such as TODAY are evaluated against it).</summary>
+    public TimeProvider Time => _store.Time;
+
     public SObjectRecord? Find(string id)
     {
         var normalized = SalesforceIds.Normalize(id);
