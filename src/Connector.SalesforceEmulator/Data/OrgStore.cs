@@ -51,7 +51,8 @@ public sealed class OrgStore
     /// <summary>Runs <paramref name="read"/> against a consistent view of the org.</summary>
     public T Read<T>(Func<OrgReader, T> read)
     {
-        if (_ambient.Value is { IsOpen: true })
+        // Also true while a commit publishes its events: listeners may read the org they are told about.
+        if (_ambient.Value is not null)
         {
             return read(new OrgReader(this));
         }

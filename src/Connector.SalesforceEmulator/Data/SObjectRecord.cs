@@ -17,6 +17,10 @@ public sealed class SObjectRecord
         Values = new object?[schema.Fields.Count];
     }
 
+    /// <summary>A record view over values not in the store (a change event's before/after image).</summary>
+    internal static SObjectRecord Detached(SObjectSchema schema, object?[] values) =>
+        new(schema, schema.FindField("Id") is { } id ? values[id.Ordinal] as string ?? string.Empty : string.Empty) { Values = values };
+
     public SObjectSchema Schema { get; }
     public string Id { get; }
     internal object?[] Values { get; set; }

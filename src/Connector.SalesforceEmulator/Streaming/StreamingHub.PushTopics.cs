@@ -85,7 +85,7 @@ public sealed partial class StreamingHub
                 ChangeType.Undelete when topic.OnUndelete => ("undeleted", change.After),
                 _ => (null, null),
             };
-            if (type is null || values is null || !topic.Query.Matches(values))
+            if (type is null || values is null || _store is null || !_store.Read(r => topic.Query.Matches(values, r)))
             {
                 continue;
             }

@@ -45,11 +45,15 @@ public sealed partial class StreamingHub : IOrgChangeListener
 
     internal EventStream Cdc { get; }
 
+    /// <summary>The org, for evaluating PushTopic queries (set when the hub starts listening).</summary>
+    private OrgStore? _store;
+
     internal TimeProvider Time => _time;
 
     /// <summary>Reads the PushTopic records already in the org (seeded before streaming started listening).</summary>
     public void LoadPushTopics(OrgStore store)
     {
+        _store = store;
         if (_schema.Find(PushTopicObject) is null)
         {
             return;
@@ -65,7 +69,7 @@ public sealed partial class StreamingHub : IOrgChangeListener
 
     public void OnCommitted(IReadOnlyList<RecordChange> changes)
     {
-        // Runs inside the committing transaction's lock: no store reads here, and rendering waits for delivery.
+        // Runs inside the committing transaction's lock: reads are nested (PushTopic matching only); rendering waits for delivery.
         var now = _time.GetUtcNow();
         var visible = _faults.EventDeliveryDelay <= TimeSpan.Zero;
         var touched = new Dictionary<EventStream, long>();
