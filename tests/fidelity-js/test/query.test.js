@@ -1,0 +1,115 @@
+// SOQL through jsforce: paging with nextRecordsUrl, autoFetch/maxFetch, Sforce-Query-Options batch size, queryAll.
+import { describe, test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { API_VERSION, SALESFORCE_ID, login, unique } from './support.js';
+
+const TOTAL = 2100; // more than one default batch of 2000
+const NO_ASSIGN = { 'Sforce-Auto-Assign': 'FALSE' };
+
+describe('query paging over more than 2000 leads', () => {
+  let conn;
+  let company;
+  let createdIds;
+  let soql;
+
+  before(async () => {
+    conn = await login();
+    company = unique('Paging');
+    const records = Array.from({ length: TOTAL }, (_, i) => ({
+      LastName: `Pager ${String(i).padStart(5, '0')}`,
+      Company: company,
+      Referral_Method__c: 'Lead Form',
+    }));
+    // jsforce splits arrays over 200 into sObject Collections requests of 200 when allowRecursive is set.
+    const results = await conn.sobject('Lead').create(records, { allOrNone: true, allowRecursive: true, headers: NO_ASSIGN });
+    assert.equal(results.length, TOTAL);
+    for (const result of results) {
+      assert.equal(result.success, true, JSON.stringify(result));
+    }
+    createdIds = results.map((r) => r.id);
+    soql = `SELECT Id, LastName, Company FROM Lead WHERE Company = '${company}' ORDER BY LastName`;
+  });
+
+  test('first page holds the default 2000 records and a nextRecordsUrl that queryMore follows', async () => {
+    const first = await conn.query(soql);
+    assert.equal(first.totalSize, TOTAL);
+    assert.equal(first.done, false);
+    assert.equal(first.records.length, 2000);
+    assert.match(first.nextRecordsUrl, new RegExp(`^/services/data/v${API_VERSION.replace('.', '\\.')}/query/[^/?]+$`));
+
+    const second = await conn.queryMore(first.nextRecordsUrl);
+    assert.equal(second.totalSize, TOTAL);
+    assert.equal(second.done, true);
+    assert.equal(second.nextRecordsUrl, undefined);
+    assert.equal(second.records.length, TOTAL - 2000);
+
+    const names = [...first.records, ...second.records].map((r) => r.LastName);
+    assert.deepEqual(names, [...names].sort(), 'ORDER BY holds across pages');
+    assert.deepEqual(new Set([...first.records, ...second.records].map((r) => r.Id)), new Set(createdIds));
+  });
+
+  test('records carry attributes {type, url} and 18-char ids', async () => {
+    const page = await conn.query(`${soql} LIMIT 5`);
+    assert.equal(page.done, true);
+    for (const record of page.records) {
+      assert.match(record.Id, SALESFORCE_ID);
+      assert.deepEqual(record.attributes, { type: 'Lead', url: `/services/data/v${API_VERSION}/sobjects/Lead/${record.Id}` });
+    }
+  });
+
+  test('autoFetch follows every page up to maxFetch', async () => {
+    const all = await conn.query(soql, { autoFetch: true, maxFetch: 10_000 });
+    assert.equal(all.totalSize, TOTAL);
+    assert.equal(all.records.length, TOTAL);
+    assert.deepEqual(new Set(all.records.map((r) => r.Id)), new Set(createdIds));
+  });
+
+  test('maxFetch stops autoFetch early', async () => {
+    const some = await conn.query(soql, { autoFetch: true, maxFetch: 500 });
+    assert.equal(some.totalSize, TOTAL);
+    assert.equal(some.records.length, 500);
+  });
+
+  test('Sforce-Query-Options batchSize=200 sizes every page', async () => {
+    const headers = { 'Sforce-Query-Options': 'batchSize=200' };
+    const first = await conn.query(soql, { headers });
+    assert.equal(first.records.length, 200);
+    assert.equal(first.done, false);
+    assert.ok(first.nextRecordsUrl);
+
+    const query = conn.query(soql, { autoFetch: true, maxFetch: 10_000, headers });
+    let pages = 0;
+    query.on('fetch', () => { pages += 1; }); // jsforce emits 'fetch' once per page it requests
+    const all = await query;
+    assert.equal(all.records.length, TOTAL);
+    assert.equal(new Set(all.records.map((r) => r.Id)).size, TOTAL, 'no record repeated across pages');
+    assert.equal(pages, Math.ceil(TOTAL / 200), 'the batch size holds for every page autoFetch requests');
+  });
+
+  test('COUNT() reports the total without rows', async () => {
+    const result = await conn.query(`SELECT COUNT() FROM Lead WHERE Company = '${company}'`);
+    assert.equal(result.totalSize, TOTAL);
+    assert.equal(result.done, true);
+    assert.deepEqual(result.records, []);
+  });
+});
+
+describe('queryAll', () => {
+  test('a deleted lead is visible (IsDeleted = true) only through queryAll', async () => {
+    const conn = await login();
+    const company = unique('Deleted');
+    const created = await conn.sobject('Lead').create({ LastName: 'Gone', Company: company }, { headers: NO_ASSIGN });
+    assert.equal(created.success, true);
+    await conn.sobject('Lead').destroy(created.id);
+
+    const soql = `SELECT Id, IsDeleted FROM Lead WHERE Company = '${company}'`;
+    const live = await conn.query(soql);
+    assert.equal(live.totalSize, 0);
+    assert.deepEqual(live.records, []);
+
+    const all = await conn.query(soql, { scanAll: true });
+    assert.equal(all.totalSize, 1);
+    assert.equal(all.records[0].Id, created.id);
+    assert.equal(all.records[0].IsDeleted, true);
+  });
+});
