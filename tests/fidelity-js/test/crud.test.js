@@ -7,17 +7,20 @@ import { API_VERSION, REST_DATETIME, SALESFORCE_ID, login, rejection, unique } f
 const NO_ASSIGN = { 'Sforce-Auto-Assign': 'FALSE' };
 
 let conn;
-let advocateId;
 
 before(async () => {
   conn = await login();
+});
+
+async function createAdvocate() {
   const advocate = await conn.sobject('Advocate__c').create({ Name: 'Ada Advocate', External_Key__c: unique('ADV') });
   assert.equal(advocate.success, true, JSON.stringify(advocate));
-  advocateId = advocate.id;
-});
+  return advocate.id;
+}
 
 describe('single-record CRUD', () => {
   test('a Lead with custom fields goes through create, retrieve, update and destroy', async () => {
+    const advocateId = await createAdvocate();
     const company = unique('Crud');
     const created = await conn.sobject('Lead').create(
       { LastName: 'Hopper', FirstName: 'Grace', Company: company, Referral_Method__c: 'Verbal', Advocate__c: advocateId },
@@ -66,7 +69,11 @@ describe('single-record CRUD', () => {
   test('retrieve with a field list returns only those fields', async () => {
     const created = await conn.sobject('Lead').create({ LastName: 'Fields', Company: unique('Fields') }, { headers: NO_ASSIGN });
     const lead = await conn.sobject('Lead').retrieve(created.id, { fields: ['LastName', 'Company'] });
-    assert.deepEqual(Object.keys(lead).sort(), ['Company', 'Id', 'LastName', 'attributes']);
+    assert.equal(lead.LastName, 'Fields');
+    assert.equal(lead.attributes.type, 'Lead');
+    for (const unrequested of ['FirstName', 'Status', 'Email', 'CreatedDate']) {
+      assert.ok(!(unrequested in lead), `${unrequested} was not requested`);
+    }
   });
 });
 

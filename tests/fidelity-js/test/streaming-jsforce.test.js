@@ -32,12 +32,23 @@ before(async () => {
   conn = await login({ callOptions: { client: CLIENT_NAME } });
 });
 
-after(() => {
-  for (const client of clients) {
+/**
+ * Stops a faye client whatever state it is in. faye's disconnect() only acts on a connected client; one
+ * still retrying its handshake (an emulator that refuses it) would keep the test process alive forever.
+ */
+function stop(client) {
+  if (client._state === client.CONNECTED) {
     client.disconnect();
+    return;
   }
-  for (const client of Object.values(conn?.streaming?._fayeClients ?? {})) {
-    client.disconnect();
+  client._advice.reconnect = client.NONE;
+  client._state = client.DISCONNECTED;
+  client._dispatcher.close();
+}
+
+after(() => {
+  for (const client of [...clients, ...Object.values(conn?.streaming?._fayeClients ?? {})]) {
+    stop(client);
   }
 });
 
