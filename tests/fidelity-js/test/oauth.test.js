@@ -139,3 +139,71 @@ test('revocation: a connection without credentials surfaces INVALID_SESSION_ID f
   assert.equal(error.errorCode, 'INVALID_SESSION_ID');
   assert.equal(error.message, 'Session expired or invalid');
 });
+
+/** Decodes the few HTML entities an encoder produces in attribute values. */
+function htmlDecode(text) {
+  return text
+    .replace(/&#(\d+);/g, (_, code) => String.fromCodePoint(Number(code)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, code) => String.fromCodePoint(parseInt(code, 16)))
+    .replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/** Plays the user at the login page: submits the form (hidden fields + credentials) and returns the redirect. */
+async function signInThroughLoginPage(authorizationUrl) {
+  const page = await fetch(authorizationUrl);
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  const formTag = html.match(/<form\b[^>]*>/i)?.[0];
+  assert.ok(formTag, 'the authorize endpoint shows a login form');
+  const action = new URL(htmlDecode(formTag.match(/\baction="([^"]*)"/i)?.[1] ?? new URL(authorizationUrl).pathname), authorizationUrl);
+  const fields = new URLSearchParams();
+  for (const input of html.matchAll(/<input\b[^>]*\btype="hidden"[^>]*>/gi)) {
+    const name = input[0].match(/\bname="([^"]*)"/i)?.[1];
+    const value = input[0].match(/\bvalue="([^"]*)"/i)?.[1] ?? '';
+    if (name) {
+      fields.append(htmlDecode(name), htmlDecode(value));
+    }
+  }
+  fields.set('username', CREDENTIALS.username);
+  fields.set('password', CREDENTIALS.password);
+  const submitted = await fetch(action, { method: 'POST', body: fields, redirect: 'manual' });
+  assert.equal(submitted.status, 302, 'a good login redirects back to the client');
+  return new URL(submitted.headers.get('location'));
+}
+
+test('web-server flow with PKCE: jsforce authorizes with the code, then refreshes with the refresh token after revocation', async () => {
+  const redirectUri = 'http://127.0.0.1:9/oauth/callback';
+  const oauth2 = new jsforce.OAuth2({
+    loginUrl: baseUrl(), clientId: CREDENTIALS.clientId, clientSecret: CREDENTIALS.clientSecret, redirectUri, useVerifier: true,
+  });
+  const state = 'fidelity-state-1';
+  const authorizationUrl = oauth2.getAuthorizationUrl({ scope: 'api refresh_token', state });
+  assert.ok(authorizationUrl.startsWith(`${baseUrl()}/services/oauth2/authorize?`));
+
+  const callback = await signInThroughLoginPage(authorizationUrl);
+  assert.equal(`${callback.origin}${callback.pathname}`, redirectUri);
+  assert.equal(callback.searchParams.get('state'), state);
+  const code = callback.searchParams.get('code');
+  assert.ok(code, `an authorization code in ${callback}`);
+
+  const conn = new jsforce.Connection({ oauth2, version: API_VERSION });
+  const userInfo = await conn.authorize(code);
+  assert.ok(userInfo.id.startsWith('005'));
+  assert.ok(conn.refreshToken, 'the refresh_token scope yields a refresh token');
+  assert.equal(conn.instanceUrl, baseUrl());
+
+  // A code is single-use.
+  const reused = await rejection(() => new jsforce.Connection({ oauth2, version: API_VERSION }).authorize(code));
+  assert.equal(reused.name, 'invalid_grant');
+
+  // The session ends (revoked like an expired session); jsforce's OAuth2 refresh delegate runs the
+  // refresh_token grant on the 401 and retries.
+  const oldToken = conn.accessToken;
+  const refreshed = [];
+  conn.on('refresh', (token) => refreshed.push(token));
+  await conn.oauth2.revokeToken(oldToken);
+  const result = await conn.query(`SELECT Id FROM User WHERE Id = '${userInfo.id}'`);
+  assert.equal(result.totalSize, 1);
+  assert.notEqual(conn.accessToken, oldToken);
+  assert.deepEqual(refreshed, [conn.accessToken]);
+});
