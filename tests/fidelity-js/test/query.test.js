@@ -1,7 +1,7 @@
 // SOQL through jsforce: paging with nextRecordsUrl, autoFetch/maxFetch, Sforce-Query-Options batch size, queryAll.
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { API_VERSION, SALESFORCE_ID, login, unique } from './support.js';
+import { API_VERSION, SALESFORCE_ID, login, rawRequest, unique } from './support.js';
 
 const TOTAL = 2100; // more than one default batch of 2000
 const NO_ASSIGN = { 'Sforce-Auto-Assign': 'FALSE' };
@@ -35,7 +35,14 @@ describe('query paging over more than 2000 leads', () => {
     assert.equal(first.totalSize, TOTAL);
     assert.equal(first.done, false);
     assert.equal(first.records.length, 2000);
-    assert.match(first.nextRecordsUrl, new RegExp(`^/services/data/v${API_VERSION.replace('.', '\\.')}/query/[^/?]+$`));
+    // jsforce rebuilds nextRecordsUrl from the locator (the last path segment) on its own base URL.
+    assert.match(first.nextRecordsUrl, new RegExp(`^${conn.instanceUrl}/services/data/v${API_VERSION.replace('.', '\\.')}/query/[^/?]+$`));
+
+    // On the wire it is the instance-relative path Salesforce sends.
+    const wire = await rawRequest(conn, 'GET', `/services/data/v${API_VERSION}/query?q=${encodeURIComponent(soql)}`);
+    assert.equal(wire.status, 200);
+    assert.match(wire.json.nextRecordsUrl, new RegExp(`^/services/data/v${API_VERSION.replace('.', '\\.')}/query/[^/?]+$`));
+    assert.equal(wire.json.records.length, 2000);
 
     const second = await conn.queryMore(first.nextRecordsUrl);
     assert.equal(second.totalSize, TOTAL);

@@ -184,3 +184,25 @@ describe('PushTopics through jsforce', () => {
     assert.ok(!inbox.messages.some((m) => m?.sobject?.Id === other.id), 'records outside the topic query are not streamed');
   });
 });
+
+describe('authentication failures through jsforce', () => {
+  test('a handshake with a revoked token is denied and jsforce\'s AuthFailure extension reports it', async () => {
+    const revoked = await login();
+    await revoked.oauth2.revokeToken(revoked.accessToken);
+
+    const failures = new Inbox();
+    const client = revoked.streaming.createClient([
+      new StreamingExtension.AuthFailure(failures.push),
+      new StreamingExtension.Replay(LEAD_CHANNEL, -1),
+    ]);
+    clients.push(client);
+    client.subscribe(LEAD_CHANNEL, () => assert.fail('no events for a denied client'));
+
+    const denied = await failures.next(() => true, 20_000, 'the AuthFailure callback');
+    assert.equal(denied.channel, '/meta/handshake');
+    assert.equal(denied.successful, false);
+    assert.equal(denied.error, '403::Handshake denied');
+    assert.equal(denied.ext?.sfdc?.failureReason, '401::Authentication invalid');
+    assert.equal(denied.advice.reconnect, 'none');
+  });
+});
