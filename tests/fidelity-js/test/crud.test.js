@@ -77,6 +77,36 @@ describe('single-record CRUD', () => {
   });
 });
 
+describe('lead assignment through the Sforce-Auto-Assign header', () => {
+  test('the default rule assigns a new lead away from the integration user unless the header says FALSE', async () => {
+    const company = unique('Assign');
+    const kept = await conn.sobject('Lead').create({ LastName: 'Kept', Company: company }, { headers: NO_ASSIGN });
+    const assigned = await conn.sobject('Lead').create({ LastName: 'Assigned', Company: company });
+    const owners = await conn.sobject('Lead').retrieve([kept.id, assigned.id], { fields: ['OwnerId'] });
+    assert.equal(owners[0].OwnerId, conn.userInfo.id, 'Sforce-Auto-Assign: FALSE keeps the creating user as owner');
+    assert.notEqual(owners[1].OwnerId, conn.userInfo.id, 'the default assignment rule picked another owner');
+    assert.match(owners[1].OwnerId, /^(005|00G)/, 'owned by a user or a queue');
+  });
+});
+
+describe('multi-record retrieve', () => {
+  test('retrieve with an array goes through the collections endpoint and returns null for unknown ids', async () => {
+    const company = unique('Many');
+    const [a, b] = await conn.sobject('Lead').create(
+      [{ LastName: 'A', Company: company }, { LastName: 'B', Company: company }],
+      { headers: NO_ASSIGN },
+    );
+    const unknownId = `${a.id.slice(0, 3)}000000000000AAA`;
+    const records = await conn.sobject('Lead').retrieve([a.id, unknownId, b.id], { fields: ['LastName', 'Company'] });
+    assert.equal(records.length, 3);
+    assert.equal(records[0].Id, a.id);
+    assert.equal(records[0].LastName, 'A');
+    assert.equal(records[1], null);
+    assert.equal(records[2].LastName, 'B');
+    assert.equal(records[2].Company, company);
+  });
+});
+
 describe('upsert by external id', () => {
   test('the first upsert creates (created: true), the second updates the same record (created: false)', async () => {
     const key = unique('EXT');
@@ -278,6 +308,34 @@ describe('errors as jsforce surfaces them', () => {
     const error = await rejection(() => conn.query('SELECT Id, Nope__c FROM Lead'));
     assert.equal(error.errorCode, 'INVALID_FIELD');
     assert.match(error.message, /No such column 'Nope__c' on entity 'Lead'/);
+  });
+
+  test('a value outside a restricted picklist is INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', async () => {
+    const error = await rejection(() => conn.sobject('Lead').create({ LastName: 'X', Company: 'Y', Referral_Method__c: 'Carrier Pigeon' }, { headers: NO_ASSIGN }));
+    assert.equal(error.errorCode, 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
+    assert.deepEqual(error.data.fields, ['Referral_Method__c']);
+  });
+
+  test('a value longer than the field is STRING_TOO_LONG', async () => {
+    const error = await rejection(() => conn.sobject('Lead').create({ LastName: 'X', Company: 'Y', Referral_Code__c: 'R'.repeat(21) }, { headers: NO_ASSIGN }));
+    assert.equal(error.errorCode, 'STRING_TOO_LONG');
+    assert.deepEqual(error.data.fields, ['Referral_Code__c']);
+  });
+
+  test('a lookup to a record that does not exist is INVALID_CROSS_REFERENCE_KEY', async () => {
+    const advocateId = await createAdvocate();
+    const missing = `${advocateId.slice(0, 3)}000000000000AAA`;
+    const error = await rejection(() => conn.sobject('Lead').create({ LastName: 'X', Company: 'Y', Advocate__c: missing }, { headers: NO_ASSIGN }));
+    assert.equal(error.errorCode, 'INVALID_CROSS_REFERENCE_KEY');
+    assert.deepEqual(error.data.fields, ['Advocate__c']);
+  });
+
+  test('a second record with the same unique external id is DUPLICATE_VALUE', async () => {
+    const key = unique('DUP');
+    const first = await conn.sobject('Advocate__c').create({ Name: 'One', External_Key__c: key });
+    const error = await rejection(() => conn.sobject('Advocate__c').create({ Name: 'Two', External_Key__c: key }));
+    assert.equal(error.errorCode, 'DUPLICATE_VALUE');
+    assert.match(error.message, new RegExp(`duplicate value found: External_Key__c duplicates value on record with id: ${first.id}`));
   });
 
   test('an unknown object is NOT_FOUND on the sObject resource', async () => {

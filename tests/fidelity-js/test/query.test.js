@@ -1,7 +1,7 @@
 // SOQL through jsforce: paging with nextRecordsUrl, autoFetch/maxFetch, Sforce-Query-Options batch size, queryAll.
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { API_VERSION, SALESFORCE_ID, login, rawRequest, unique } from './support.js';
+import { API_VERSION, SALESFORCE_ID, jsforce, login, rawRequest, unique } from './support.js';
 
 const TOTAL = 2100; // more than one default batch of 2000
 const NO_ASSIGN = { 'Sforce-Auto-Assign': 'FALSE' };
@@ -118,5 +118,57 @@ describe('queryAll', () => {
     assert.equal(all.totalSize, 1);
     assert.equal(all.records[0].Id, created.id);
     assert.equal(all.records[0].IsDeleted, true);
+  });
+});
+
+describe("jsforce's SOQL builder", () => {
+  test('find() with operators, relationship fields, date literals, sort, limit and skip', async () => {
+    const conn = await login();
+    const company = unique('Builder');
+    const advocate = await conn.sobject('Advocate__c').create({ Name: `Builder ${company}`, External_Key__c: unique('ADV') });
+    const specs = [
+      ['Baker', 'Email', advocate.id, null],
+      ['Barnes', 'Social', null, null],
+      ['Bell', 'Email', advocate.id, 'bell@example.com'],
+      ['Brown', 'Verbal', advocate.id, null],
+      ['Byrne', 'Social', advocate.id, null],
+      ['Carter', 'Email', advocate.id, null],
+    ];
+    await conn.sobject('Lead').create(
+      specs.map(([LastName, Referral_Method__c, Advocate__c, Email]) => ({ LastName, Company: company, Referral_Method__c, Advocate__c, Email })),
+      { allOrNone: true, headers: NO_ASSIGN },
+    );
+    const me = await conn.sobject('User').retrieve(conn.userInfo.id, { fields: ['Name'] });
+
+    // SELECT Id, LastName, Owner.Name, Advocate__r.Name FROM Lead WHERE Company = '…' AND LastName LIKE 'B%'
+    //   AND Referral_Method__c IN ('Email', 'Social') AND Email = null AND CreatedDate >= LAST_N_DAYS:1
+    //   AND (Advocate__c != null OR Referral_Method__c = 'Social') ORDER BY LastName DESC LIMIT 2 OFFSET 1
+    const records = await conn.sobject('Lead')
+      .find(
+        {
+          Company: company,
+          LastName: { $like: 'B%' },
+          Referral_Method__c: { $in: ['Email', 'Social'] },
+          Email: null,
+          CreatedDate: { $gte: jsforce.SfDate.LAST_N_DAYS(1) },
+          $or: [{ Advocate__c: { $ne: null } }, { Referral_Method__c: 'Social' }],
+        },
+        ['Id', 'LastName', 'Owner.Name', 'Advocate__r.Name'],
+      )
+      .sort({ LastName: -1 })
+      .limit(2)
+      .skip(1)
+      .execute();
+
+    // Matching: Byrne, Barnes, Baker (DESC); skip 1, take 2.
+    assert.deepEqual(records.map((r) => r.LastName), ['Barnes', 'Baker']);
+    assert.equal(records[0].Owner.Name, me.Name);
+    assert.equal(records[0].Advocate__r, null, 'an empty lookup gives a null relationship');
+    assert.equal(records[1].Advocate__r.Name, `Builder ${company}`);
+    assert.deepEqual(records[1].Advocate__r.attributes, {
+      type: 'Advocate__c', url: `/services/data/v${API_VERSION}/sobjects/Advocate__c/${advocate.id}`,
+    });
+
+    assert.equal(await conn.sobject('Lead').count({ Company: company, Referral_Method__c: 'Email' }), 3);
   });
 });
