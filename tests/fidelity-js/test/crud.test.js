@@ -99,7 +99,7 @@ describe('multi-record retrieve', () => {
     const unknownId = `${a.id.slice(0, 3)}000000000000AAA`;
     const records = await conn.sobject('Lead').retrieve([a.id, unknownId, b.id], { fields: ['LastName', 'Company'] });
     assert.equal(records.length, 3);
-    assert.equal(records[0].Id, a.id);
+    assert.equal(records[0].attributes.url, `/services/data/v${API_VERSION}/sobjects/Lead/${a.id}`);
     assert.equal(records[0].LastName, 'A');
     assert.equal(records[1], null);
     assert.equal(records[2].LastName, 'B');
