@@ -50,7 +50,12 @@ fi
 work="$(mktemp -d)"
 emulator_pid=""
 drain_pid=""
+node_pid=""
 cleanup() {
+    if [[ -n "$node_pid" ]] && kill -0 "$node_pid" 2>/dev/null; then
+        kill "$node_pid" 2>/dev/null
+        wait "$node_pid" 2>/dev/null
+    fi
     if [[ -n "$emulator_pid" ]] && kill -0 "$emulator_pid" 2>/dev/null; then
         kill "$emulator_pid" 2>/dev/null
         wait "$emulator_pid" 2>/dev/null
@@ -106,12 +111,16 @@ else
     tests=(test/*.test.js)
 fi
 
-# Human-readable spec output on the console, TAP into a file we count from.
+# Human-readable spec output on the console, TAP into a file we count from. The runner goes to the
+# background so that a TERM/INT to this script interrupts `wait` at once and the traps stop everything.
 node --test --test-timeout="$test_timeout" \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$work/results.tap" \
-    "${tests[@]}"
+    "${tests[@]}" &
+node_pid=$!
+wait "$node_pid"
 node_rc=$?
+node_pid=""
 
 count() { sed -n "s/^# $1 \([0-9][0-9]*\)\$/\1/p" "$work/results.tap" | tail -n1; }
 passed="$(count pass)"; failed="$(count fail)"; cancelled="$(count cancelled)"; skipped="$(count skipped)"; todo="$(count todo)"
