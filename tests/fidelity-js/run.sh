@@ -8,7 +8,7 @@
 # and exits non-zero when any test failed or the suite could not run.
 #
 # Environment:
-#   EMULATOR_CONFIGURATION   build configuration to run (default Debug)
+#   EMULATOR_CONFIGURATION   build configuration to run (default: $CONFIGURATION, else Debug)
 #   EMULATOR_DLL             full path to Connector.SalesforceEmulator.dll (overrides the above)
 #   EMULATOR_START_TIMEOUT   seconds to wait for the emulator's ready line (default 90)
 #   FIDELITY_TEST_TIMEOUT    per-test timeout in ms (default 120000)
@@ -17,7 +17,7 @@ set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-configuration="${EMULATOR_CONFIGURATION:-Debug}"
+configuration="${EMULATOR_CONFIGURATION:-${CONFIGURATION:-Debug}}"
 dll="${EMULATOR_DLL:-$repo/src/Connector.SalesforceEmulator/bin/$configuration/net10.0/Connector.SalesforceEmulator.dll}"
 start_timeout="${EMULATOR_START_TIMEOUT:-90}"
 test_timeout="${FIDELITY_TEST_TIMEOUT:-120000}"
