@@ -113,7 +113,9 @@ fi
 
 # Human-readable spec output on the console, TAP into a file we count from. The runner goes to the
 # background so that a TERM/INT to this script interrupts `wait` at once and the traps stop everything.
-node --test --test-timeout="$test_timeout" \
+# Files run one at a time: some tests act on the whole org (expire every session, forget every streaming
+# client), which would disturb files running beside them.
+node --test --test-concurrency=1 --test-timeout="$test_timeout" \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$work/results.tap" \
     "${tests[@]}" &

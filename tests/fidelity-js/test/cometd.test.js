@@ -187,4 +187,39 @@ describe('CometD client against the emulator', () => {
     );
     assert.equal((await disconnect(cometd)).successful, true);
   });
+  test('lead conversion on /data/ChangeEvents: one transaction, four events, ordered by sequenceNumber', async () => {
+    const { cometd, replay } = newClient();
+    replay.replayFrom.set('/data/ChangeEvents', -1);
+    const inbox = new Inbox();
+    await handshake(cometd);
+    await subscribe(cometd, '/data/ChangeEvents', inbox.push);
+
+    const lead = await conn.sobject('Lead').create({ FirstName: 'Con', LastName: 'Verted', Company: unique('Convert') }, { headers: NO_ASSIGN });
+    await inbox.next(forRecords(lead.id), 20_000, 'the lead CREATE on the all-changes channel');
+
+    // A sales rep converts the lead (in a real org: UI or Apex; here the emulator's simulation API).
+    const converted = await rawRequest(conn, 'POST', `/emulator/leads/${lead.id}/convert`);
+    assert.equal(converted.status, 200, converted.text);
+
+    const leadUpdate = await inbox.next(
+      (m) => forRecords(lead.id)(m) && m.data.payload.ChangeEventHeader.changeType === 'UPDATE', 20_000, 'the converted lead UPDATE');
+    const transactionKey = leadUpdate.data.payload.ChangeEventHeader.transactionKey;
+    const conversion = inbox.messages.filter((m) => m.data?.payload?.ChangeEventHeader?.transactionKey === transactionKey);
+    for (const message of conversion) {
+      assert.equal(message.channel, '/data/ChangeEvents', 'delivered on the channel the client subscribed to');
+    }
+    const headers = conversion.map((m) => m.data.payload.ChangeEventHeader);
+    assert.deepEqual(headers.map((h) => `${h.entityName}:${h.changeType}`), ['Account:CREATE', 'Contact:CREATE', 'Opportunity:CREATE', 'Lead:UPDATE']);
+    assert.deepEqual(headers.map((h) => h.sequenceNumber), [1, 2, 3, 4]);
+
+    const leadHeader = headers[3];
+    for (const field of ['Status', 'IsConverted', 'ConvertedDate', 'ConvertedAccountId', 'ConvertedContactId', 'ConvertedOpportunityId']) {
+      assert.ok(leadHeader.changedFields.includes(field), `${field} in changedFields ${leadHeader.changedFields}`);
+    }
+    assert.equal(leadUpdate.data.payload.IsConverted, true);
+    assert.equal(leadUpdate.data.payload.ConvertedAccountId, headers[0].recordIds[0]);
+    assert.equal(leadUpdate.data.payload.ConvertedContactId, headers[1].recordIds[0]);
+    assert.equal(leadUpdate.data.payload.ConvertedOpportunityId, headers[2].recordIds[0]);
+    assert.equal((await disconnect(cometd)).successful, true);
+  });
 });

@@ -130,6 +130,26 @@ test('revocation: a revoked token gets the real 401 INVALID_SESSION_ID and jsfor
   assert.deepEqual(refreshed, [conn.accessToken]);
 });
 
+test('session expiry: after the org times every session out, jsforce logs in again on the 401', async () => {
+  const conn = await login();
+  const oldToken = conn.accessToken;
+  const refreshed = [];
+  conn.on('refresh', (token) => refreshed.push(token));
+
+  // The emulator's control endpoint stands in for the two-hour session timeout.
+  const expired = await fetch(`${baseUrl()}/emulator/sessions/expire`, { method: 'POST' });
+  assert.equal(expired.status, 200);
+
+  const stale = await rawRequest(conn, 'GET', `/services/data/v${API_VERSION}/limits`);
+  assert.equal(stale.status, 401);
+  assert.deepEqual(stale.json, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+
+  const result = await conn.query(`SELECT Id FROM User WHERE Id = '${conn.userInfo.id}'`);
+  assert.equal(result.totalSize, 1);
+  assert.notEqual(conn.accessToken, oldToken);
+  assert.deepEqual(refreshed, [conn.accessToken]);
+});
+
 test('revocation: a connection without credentials surfaces INVALID_SESSION_ID from a revoked JWT token', async () => {
   const conn = jwtConnection();
   await conn.authorize({ grant_type: JWT_GRANT, assertion: signAssertion(readJwtSigningKey()) });
