@@ -305,7 +305,8 @@ public sealed class Dml
                 $"{field.Label}: id value of incorrect type: {id}", [field.Name]);
         }
 
-        values[field] = normalized;
+        // The target's own id instance: a million leads then share their owners' id strings.
+        values[field] = target.Id;
     }
 
     /// <summary>Object-specific save behaviour (the parts of the platform a sync integration relies on).</summary>

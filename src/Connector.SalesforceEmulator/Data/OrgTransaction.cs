@@ -15,6 +15,7 @@ public sealed class OrgTransaction : IDisposable
     private readonly List<RecordChange> _changes;
     private readonly int _undoStart;
     private readonly int _changesStart;
+    private readonly object _boxedNow;
     private bool _done;
 
     internal OrgTransaction(OrgStore store, DmlContext context)
@@ -26,6 +27,9 @@ public sealed class OrgTransaction : IDisposable
         // Salesforce stores audit timestamps to the second: many records share a SystemModstamp.
         var now = store.Time.GetUtcNow();
         Now = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        // One boxed timestamp shared by every record the transaction touches: a seed of a million rows
+        // would otherwise hold three boxes per row.
+        _boxedNow = Now;
     }
 
     private OrgTransaction(OrgTransaction outer, DmlContext context)
@@ -38,6 +42,7 @@ public sealed class OrgTransaction : IDisposable
         _changesStart = _changes.Count;
         Context = context;
         Now = outer.Now;
+        _boxedNow = outer._boxedNow;
     }
 
     public DmlContext Context { get; }
@@ -69,12 +74,17 @@ public sealed class OrgTransaction : IDisposable
             record.Values[name.Ordinal] = record.Id;
         }
 
-        SetIfPresent(record, "IsDeleted", false);
-        SetIfPresent(record, "CreatedDate", Now);
+        SetIfPresent(record, "IsDeleted", False);
+        SetIfPresent(record, "CreatedDate", _boxedNow);
         SetIfPresent(record, "CreatedById", Context.UserId);
         Touch(record);
         _store.Table(schema).Add(record);
         _undo.Add((record, null));
+        if (!Context.PublishChanges)
+        {
+            return record;
+        }
+
         var changed = schema.Fields
             .Where(f => record.Values[f.Ordinal] is not null && !f.ExcludedFromChangeEvents)
             .Select(f => f.Name)
@@ -101,6 +111,11 @@ public sealed class OrgTransaction : IDisposable
         Touch(record);
         _undo.Add((record, before));
         _store.Table(record.Schema).Reindex(record, before);
+        if (!Context.PublishChanges)
+        {
+            return changed;
+        }
+
         var eventFields = changed.ToList();
         if (record.Schema.TryGetField("LastModifiedDate", out _) && !eventFields.Contains("LastModifiedDate"))
         {
@@ -119,7 +134,10 @@ public sealed class OrgTransaction : IDisposable
         SetIfPresent(record, "IsDeleted", true);
         Touch(record);
         _undo.Add((record, before));
-        _changes.Add(new RecordChange(record.Schema, ChangeType.Delete, [record.Id], [], null, before));
+        if (Context.PublishChanges)
+        {
+            _changes.Add(new RecordChange(record.Schema, ChangeType.Delete, [record.Id], [], null, before));
+        }
     }
 
     public void Undelete(SObjectRecord record)
@@ -129,6 +147,11 @@ public sealed class OrgTransaction : IDisposable
         SetIfPresent(record, "IsDeleted", false);
         Touch(record);
         _undo.Add((record, before));
+        if (!Context.PublishChanges)
+        {
+            return;
+        }
+
         var fields = record.Schema.Fields
             .Where(f => record.Values[f.Ordinal] is not null && !f.ExcludedFromChangeEvents)
             .Select(f => f.Name)
@@ -248,9 +271,9 @@ public sealed class OrgTransaction : IDisposable
 
     private void Touch(SObjectRecord record)
     {
-        SetIfPresent(record, "LastModifiedDate", Now);
+        SetIfPresent(record, "LastModifiedDate", _boxedNow);
         SetIfPresent(record, "LastModifiedById", Context.UserId);
-        SetIfPresent(record, "SystemModstamp", Now);
+        SetIfPresent(record, "SystemModstamp", _boxedNow);
     }
 
     private static void SetIfPresent(SObjectRecord record, string field, object? value)
@@ -260,6 +283,8 @@ public sealed class OrgTransaction : IDisposable
             record.Values[f.Ordinal] = value;
         }
     }
+
+    private static readonly object False = false;
 
     private void EnsureOpen() => ObjectDisposedException.ThrowIf(_done, this);
 }

@@ -65,4 +65,10 @@ public sealed record DmlContext(string UserId, string ChangeOrigin = "")
 
     /// <summary>Set when the caller named a specific AssignmentRule id in Sforce-Auto-Assign.</summary>
     public string? AssignmentRuleId { get; init; }
+
+    /// <summary>
+    /// False for data that predates every subscriber (seeding, snapshot loads): no change events are built or
+    /// published, which keeps a million-record seed from doubling its memory and flooding the replay buffer.
+    /// </summary>
+    public bool PublishChanges { get; init; } = true;
 }
