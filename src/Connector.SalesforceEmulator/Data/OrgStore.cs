@@ -101,6 +101,13 @@ public sealed class OrgStore
 
     internal long NextCommitNumber() => ++_commitNumber;
 
+    /// <summary>The id and commit counters, saved and restored with snapshots (only while holding the lock).</summary>
+    internal (long NextSequence, long CommitNumber) Counters
+    {
+        get => (_nextSequence, _commitNumber);
+        set => (_nextSequence, _commitNumber) = value;
+    }
+
     internal void Publish(IReadOnlyList<RecordChange> changes)
     {
         IOrgChangeListener[] listeners;

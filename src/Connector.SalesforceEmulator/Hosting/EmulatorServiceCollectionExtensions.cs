@@ -72,6 +72,7 @@ public static class EmulatorServiceCollectionExtensions
         api.MapBulkQuery();
         app.MapStreaming();
         app.MapSimulation();
+        app.MapSnapshot();
         return app;
     }
 }

@@ -37,6 +37,14 @@ public sealed class OrgBootstrap
     public Task RunAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (_options.SnapshotPath is { Length: > 0 } snapshot && File.Exists(snapshot))
+        {
+            // A saved org replaces both the setup data and the seed.
+            var loaded = OrgSnapshot.Load(_store, _settings, this, snapshot);
+            _logger.LogInformation("Loaded org snapshot {Path}: {Records} records", Path.GetFullPath(snapshot), loaded);
+            return Task.CompletedTask;
+        }
+
         using (var tx = _store.BeginTransaction(new DmlContext(AutomatedProcessUserId)))
         {
             Insert(tx, "User", ("Username", "autoproc@emulator.local"), ("LastName", "Automated Process"), ("Alias", "autoproc"), ("UserType", "AutomatedProcess"));
@@ -61,6 +69,14 @@ public sealed class OrgBootstrap
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>Restores what <see cref="RunAsync"/> would have created, from a snapshot.</summary>
+    internal void Restore(string integrationUserId, string leadQueueId, IReadOnlyList<string> salesRepIds)
+    {
+        IntegrationUserId = integrationUserId;
+        LeadQueueId = leadQueueId;
+        SalesRepIds = salesRepIds;
     }
 
     private SObjectRecord Insert(OrgTransaction tx, string sobject, params (string Field, object? Value)[] values)

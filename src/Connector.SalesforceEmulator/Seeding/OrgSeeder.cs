@@ -578,9 +578,22 @@ public static class OrgSeeder
         {
             var f = _detail.Next(SeedVocabulary.FirstNames.Length);
             var l = _detail.Next(SeedVocabulary.LastNames.Length);
-            var domain = company.Split(' ')[0].ToLowerInvariant();
+            var domain = Domain(company);
             var email = string.Create(CultureInfo.InvariantCulture, $"{_emailFirst[f]}.{_emailLast[l]}{_detail.Next(1, 1000)}@{domain}.example.com");
             return (SeedVocabulary.FirstNames[f], SeedVocabulary.LastNames[l], email);
+        }
+
+        private readonly Dictionary<string, string> _domains = new(StringComparer.Ordinal);
+
+        private string Domain(string company)
+        {
+            if (!_domains.TryGetValue(company, out var domain))
+            {
+                var end = company.IndexOf(' ', StringComparison.Ordinal);
+                _domains[company] = domain = (end < 0 ? company : company[..end]).ToLowerInvariant();
+            }
+
+            return domain;
         }
 
         private string CompanyName()
