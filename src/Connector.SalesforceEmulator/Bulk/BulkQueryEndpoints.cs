@@ -273,7 +273,7 @@ public static partial class BulkQueryEndpoints
             write(writer);
         }
 
-        return Results.Bytes(buffer.ToArray(), "application/json;charset=UTF-8", statusCode: status);
+        return Results.Content(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length), "application/json;charset=UTF-8", Encoding.UTF8, status);
     }
 
     [GeneratedRegex(@"\(\s*SELECT\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
