@@ -67,15 +67,8 @@ public sealed partial class BulkQueryJobs : IDisposable
         return _jobs.TryRemove(job.Id, out _);
     }
 
-    public void Dispose()
-    {
-        _stopping.Cancel();
-        _stopping.Dispose();
-        foreach (var job in _jobs.Values)
-        {
-            job.Cancellation.Dispose();
-        }
-    }
+    /// <summary>Stops running jobs when the emulator shuts down (their sources need no disposal: no timers).</summary>
+    public void Dispose() => _stopping.Cancel();
 
     private async Task RunAsync(BulkQueryJob job)
     {
