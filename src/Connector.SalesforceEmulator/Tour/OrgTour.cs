@@ -107,12 +107,13 @@ public sealed class OrgTour
             $"{deal.GetProperty("Amount").GetDecimal().ToString("N0", CultureInfo.InvariantCulture)} {deal.GetProperty("CurrencyIsoCode").GetString()}, advocate {deal.GetProperty("Advocate__r").GetProperty("Name").GetString()}");
 
         // 8. Writes back are batched: 200 records, one API call.
-        var usageBefore = (await GetJsonAsync("/emulator/usage", cancellationToken)).GetProperty("used").GetInt32();
         var batch = (await QueryAsync("SELECT Id FROM Lead WHERE IsConverted = false LIMIT 200", cancellationToken)).GetProperty("records").EnumerateArray()
             .Select(r => new Dictionary<string, object> { ["attributes"] = new { type = "Lead" }, ["id"] = r.GetProperty("Id").GetString()!, ["Rating"] = "Warm" }).ToList();
+        var usageBefore = (await GetJsonAsync("/emulator/usage", cancellationToken)).GetProperty("used").GetInt32();
         var results = await SendAsync(HttpMethod.Patch, $"{V}/composite/sobjects", new { allOrNone = false, records = batch }, new() { ["Sforce-Auto-Assign"] = "FALSE" }, cancellationToken);
         var usageAfter = (await GetJsonAsync("/emulator/usage", cancellationToken)).GetProperty("used").GetInt32();
-        Step($"sObject Collections: {results.EnumerateArray().Count(r => r.GetProperty("success").GetBoolean())} leads updated in {usageAfter - usageBefore} API call");
+        var calls = usageAfter - usageBefore;
+        Step($"sObject Collections: {results.EnumerateArray().Count(r => r.GetProperty("success").GetBoolean())} leads updated in {calls} API call{(calls == 1 ? string.Empty : "s")}");
 
         // 9. Backfill path: Bulk API 2.0 query to CSV.
         var job = await SendAsync(HttpMethod.Post, $"{V}/jobs/query", new { operation = "query", query = "SELECT Id, Referral_Method__c, Advocate__r.Referral_Code__c FROM Lead WHERE Advocate__c != null" }, null, cancellationToken);
