@@ -11,7 +11,7 @@ var appArgs = args.Where(a => a is not "--demo" and not "--exit").ToList();
 if (demo)
 {
     // Defaults first so the caller's own arguments win (the last value of a key counts).
-    appArgs.InsertRange(0, ["--Emulator:Seed:Leads", "20000", "--Emulator:Seed:Accounts", "2000"]);
+    appArgs.InsertRange(0, ["--Emulator:Seed:Leads", "20000", "--Emulator:Seed:Accounts", "2000", "--Logging:LogLevel:Connector", "Warning"]);
     if (!appArgs.Contains("--urls"))
     {
         appArgs.AddRange(["--urls", "http://127.0.0.1:0"]);

@@ -16,6 +16,7 @@ public static class EmulatorApp
         }
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Services.AddSalesforceEmulator(builder.Configuration);
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();

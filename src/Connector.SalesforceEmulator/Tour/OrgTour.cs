@@ -73,10 +73,11 @@ public sealed class OrgTour
         {
             FirstName = "Grace", LastName = "Hopper", Company = "Compilers Ltd", Email = "grace@compilers.example",
             Referral_Method__c = "Verbal", Advocate__c = advocate.GetProperty("Id").GetString(), Logged_By__c = rep.GetProperty("Id").GetString(),
+            CurrencyIsoCode = "EUR",
         }, null, cancellationToken);
         var leadId = created.GetProperty("id").GetString()!;
-        var lead = await GetJsonAsync($"{V}/sobjects/Lead/{leadId}?fields=OwnerId", cancellationToken);
-        var roundRobinOwner = lead.GetProperty("OwnerId").GetString();
+        var lead = (await QueryAsync($"SELECT Owner.Name FROM Lead WHERE Id = '{leadId}'", cancellationToken)).GetProperty("records")[0];
+        var roundRobinOwner = lead.GetProperty("Owner").GetProperty("Name").GetString();
         Step($"rep {rep.GetProperty("Name").GetString()} logged a verbal referral from advocate {advocate.GetProperty("Name").GetString()}: lead {leadId}");
         Say($"  the org's assignment rule gave it to {roundRobinOwner}; the advocate's rep is {advocate.GetProperty("Owner").GetProperty("Name").GetString()}");
 
