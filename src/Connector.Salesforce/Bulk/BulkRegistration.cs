@@ -1,9 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Connector.Salesforce.Bulk;
 
-// PLACEHOLDER: being written (issue 3); replaced before this lands.
 public static class BulkRegistration
 {
-    public static IServiceCollection AddSalesforceBulk(this IServiceCollection services) => services;
+    /// <summary>Bulk API 2.0 query: <see cref="BulkQueryClient"/> over the shared <c>SalesforceHttp</c> pipeline.</summary>
+    public static IServiceCollection AddSalesforceBulk(this IServiceCollection services)
+    {
+        services.TryAddTransient<BulkQueryClient>();
+        return services;
+    }
 }

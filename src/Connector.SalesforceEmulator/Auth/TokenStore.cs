@@ -12,6 +12,7 @@ public sealed class TokenStore
     private readonly ConcurrentDictionary<string, ApiSession> _access = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RefreshGrant> _refresh = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _accessToRefresh = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _issued = new();
     private readonly TimeProvider _time;
     private readonly string _orgId;
 
@@ -29,6 +30,7 @@ public sealed class TokenStore
         var token = $"{_orgId[..15]}!AQ0AQ{Random(96)}";
         var session = new ApiSession(token, userId, username, clientId, now, now + Lifetime);
         _access[token] = session;
+        _issued.Enqueue(token);
         if (fromRefreshToken is not null)
         {
             _accessToRefresh[token] = fromRefreshToken;
@@ -40,9 +42,13 @@ public sealed class TokenStore
     public string IssueRefreshToken(string userId, string username, string clientId, string scope)
     {
         var token = "5Aep861" + Random(80);
+        _issued.Enqueue(token);
         _refresh[token] = new RefreshGrant(userId, username, clientId, scope);
         return token;
     }
+
+    /// <summary>Every access and refresh token ever issued, expired or revoked ones too (tests scan logs for them).</summary>
+    internal IReadOnlyCollection<string> IssuedTokens => _issued;
 
     /// <summary>The live session for a bearer token; null when unknown, revoked or expired.</summary>
     public ApiSession? Validate(string? accessToken)

@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Connector.Salesforce.Http;
+using CsvHelper;
+using Microsoft.Extensions.Logging;
+
+namespace Connector.Salesforce.Bulk;
+
+/// <summary>
+/// Bulk API 2.0 query (fact sheet §6): creates a job, polls it with backoff until it ends, then streams the CSV
+/// results page by page over <c>Sforce-Locator</c>. Memory stays flat however large the export: each page is
+/// parsed straight off the response stream by CsvHelper, and the next page is requested only when the consumer
+/// has read the last row of the current one.
+/// </summary>
+/// <remarks>
+/// Job creation is a POST and is not idempotent: replaying it after a lost response would run the query twice
+/// and spend two of the org's daily Bulk query jobs, so it is never retried blindly. Status checks and result
+/// pages are GETs and are retried by the resilience handler. A failure in the middle of a page body surfaces to
+/// the caller (the rows already yielded cannot be taken back).
+/// </remarks>
+public sealed class BulkQueryClient
+{
+    /// <summary>The literal header value Salesforce sends on the last page.</summary>
+    private const string LastPageLocator = "null";
+
+    private static readonly TimeSpan AbortTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly SalesforceHttp _http;
+    private readonly TimeProvider _time;
+    private readonly ILogger<BulkQueryClient> _logger;
+
+    public BulkQueryClient(SalesforceHttp http, TimeProvider time, ILogger<BulkQueryClient> logger)
+    {
+        _http = http;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="soql"/> as a Bulk query and yields each row as column → value (column names as
+    /// selected, e.g. "Owner.Name"; matched case-insensitively). Empty cells are null: Salesforce has no empty strings.
+    /// Cancelling while the job runs aborts it.
+    /// </summary>
+    public IAsyncEnumerable<IReadOnlyDictionary<string, string?>> QueryAsync(string soql, BulkQueryOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options = Checked(soql, options);
+        return RunAsync(soql, options, DictionaryRows, cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="QueryAsync(string, BulkQueryOptions?, CancellationToken)"/>, mapping each row onto
+    /// <typeparamref name="T"/> by column name: <typeparamref name="T"/> is a CsvHelper <c>[CsvRecord]</c> partial type
+    /// (header names match exactly, then ignoring case; <c>[CsvColumn("Owner.Name")]</c> for relationship columns).
+    /// </summary>
+    public IAsyncEnumerable<T> QueryAsync<T>(string soql, BulkQueryOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options = Checked(soql, options);
+        return RunAsync<T>(soql, options, static csv =>
+        {
+            // Each page has its own header; the mapper resolves the columns once per page.
+            var mapper = CsvRecordMapper.Create<T>(csv);
+            return () => csv.GetRecord(mapper);
+        }, cancellationToken);
+    }
+
+    private static BulkQueryOptions Checked(string soql, BulkQueryOptions? options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(soql);
+        options ??= BulkQueryOptions.Default;
+        options.Validate();
+        return options;
+    }
+
+    private async IAsyncEnumerable<TRow> RunAsync<TRow>(
+        string soql, BulkQueryOptions options, Func<CsvReader, Func<TRow>> project, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var job = await RunJobAsync(soql, options, cancellationToken).ConfigureAwait(false);
+        string? locator = null;
+        var page = 0;
+        do
+        {
+            page++;
+            using var response = await GetPageAsync(job.Id, locator, options, cancellationToken).ConfigureAwait(false);
+            var next = Header(response, "Sforce-Locator");
+            int? expected = int.TryParse(Header(response, "Sforce-NumberOfRecords"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+            Log.PageOpened(_logger, job.Id, page, expected ?? -1, next is not (null or LastPageLocator));
+
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var rows = 0;
+            await foreach (var row in ReadPageAsync(stream, project, cancellationToken).ConfigureAwait(false))
+            {
+                rows++;
+                yield return row;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (expected is { } count && count != rows)
+            {
+                throw new BulkQueryException($"Bulk query job {job.Id}: results page {page} held {rows} rows but Sforce-NumberOfRecords said {count}.");
+            }
+
+            // A missing header is treated like "null": looping on a page we already read would never end.
+            locator = next is null or LastPageLocator ? null : next;
+        }
+        while (locator is not null);
+    }
+
+    /// <summary>
+    /// One results page, parsed off the stream as it arrives: CsvHelper holds one read buffer, never the page.
+    /// Disposes <paramref name="stream"/>.
+    /// </summary>
+    internal static async IAsyncEnumerable<TRow> ReadPageAsync<TRow>(
+        Stream stream, Func<CsvReader, Func<TRow>> project, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var csv = CsvReader.Create(stream, CsvSettings, leaveOpen: false);
+        await csv.ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
+        var rowOf = project(csv);
+        while (await csv.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return rowOf();
+        }
+    }
+
+    /// <summary>Rows as column → value, matched case-insensitively like Salesforce field names; an empty cell is null.</summary>
+    internal static Func<IReadOnlyDictionary<string, string?>> DictionaryRows(CsvReader csv)
+    {
+        var header = csv.Headers;
+        return () =>
+        {
+            var row = new Dictionary<string, string?>(header.Count, StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < header.Count; i++)
+            {
+                row[header[i]] = csv.IsNull(i) ? null : csv.GetString(i);
+            }
+
+            return row;
+        };
+    }
+
+    /// <summary>Creates the job and waits for it to end; cancelling while it runs aborts it so it stops using org resources.</summary>
+    private async Task<BulkQueryJob> RunJobAsync(string soql, BulkQueryOptions options, CancellationToken cancellationToken)
+    {
+        var body = new Dictionary<string, string>
+        {
+            ["operation"] = options.IncludeDeleted ? "queryAll" : "query",
+            ["query"] = soql,
+            ["contentType"] = "CSV",
+            ["columnDelimiter"] = "COMMA",
+            ["lineEnding"] = "LF",
+        };
+        var created = await _http.SendJsonAsync(HttpMethod.Post, _http.Api("jobs/query"), body, options.Priority, cancellationToken, idempotent: false).ConfigureAwait(false);
+        var job = BulkQueryJob.Parse(created);
+        Log.JobCreated(_logger, job.Id, job.Operation, job.Object);
+
+        var delay = options.FirstPollDelay;
+        try
+        {
+            while (!job.IsTerminal)
+            {
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                job = await GetJobAsync(job.Id, options.Priority, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks((long)Math.Min(options.MaxPollDelay.Ticks, Math.Max(1, delay.Ticks) * options.PollBackoffFactor));
+                Log.JobPolled(_logger, job.Id, job.State, job.IsTerminal ? 0 : (long)delay.TotalMilliseconds);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await AbortAsync(job.Id).ConfigureAwait(false);
+            throw;
+        }
+
+        if (job.State != BulkJobState.JobComplete)
+        {
+            Log.JobFailed(_logger, job.Id, job.State);
+            throw new BulkQueryException(job.Id, job.State, job.ErrorMessage);
+        }
+
+        Log.JobCompleted(_logger, job.Id, job.RecordsProcessed);
+        return job;
+    }
+
+    private async Task<BulkQueryJob> GetJobAsync(string jobId, CallPriority priority, CancellationToken cancellationToken) =>
+        BulkQueryJob.Parse(await _http.GetJsonAsync(_http.Api("jobs/query/" + Uri.EscapeDataString(jobId)), priority, cancellationToken).ConfigureAwait(false));
+
+    private Task<HttpResponseMessage> GetPageAsync(string jobId, string? locator, BulkQueryOptions options, CancellationToken cancellationToken)
+    {
+        var query = new List<string>(2);
+        if (locator is not null)
+        {
+            query.Add("locator=" + Uri.EscapeDataString(locator));
+        }
+
+        if (options.MaxRecordsPerPage is { } max)
+        {
+            query.Add("maxRecords=" + max.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var path = _http.Api($"jobs/query/{Uri.EscapeDataString(jobId)}/results") + (query.Count > 0 ? "?" + string.Join('&', query) : string.Empty);
+        return SendPageRequestAsync(path, options.Priority, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendPageRequestAsync(string path, CallPriority priority, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path).WithPriority(priority).AsIdempotent();
+        return await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Best effort: the caller's token is already cancelled, so the abort gets its own short deadline, and runs at
+    /// Critical priority so a paused budget cannot keep a job we no longer want running in the org.
+    /// </summary>
+    private async Task AbortAsync(string jobId)
+    {
+        using var timeout = new CancellationTokenSource(AbortTimeout, _time);
+        try
+        {
+            await _http.SendJsonAsync(
+                HttpMethod.Patch, _http.Api("jobs/query/" + Uri.EscapeDataString(jobId)), new Dictionary<string, string> { ["state"] = "Aborted" },
+                CallPriority.Critical, timeout.Token, idempotent: true).ConfigureAwait(false);
+            Log.JobAborted(_logger, jobId);
+        }
+        catch (Exception e) when (e is SalesforceApiException or HttpRequestException or OperationCanceledException)
+        {
+            // The job may have ended meanwhile (Salesforce refuses to abort a finished job); the caller's cancellation stands.
+            Log.AbortFailed(_logger, jobId, e);
+        }
+    }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
+
+    /// <summary>
+    /// We ask for COMMA and LF when creating the job, so nothing is detected from the data; empty cells are null
+    /// (Salesforce writes nulls as empty cells and has no empty strings).
+    /// </summary>
+    private static readonly CsvReaderOptions CsvSettings = CsvReaderOptions.Default with
+    {
+        Separator = ',',
+        HasHeader = true,
+        DetectSeparatorHint = false,
+        NullValues = [string.Empty],
+    };
+}
