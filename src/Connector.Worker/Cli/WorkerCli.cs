@@ -1,0 +1,18 @@
+using System.CommandLine;
+using Connector.Worker.Check;
+
+namespace Connector.Worker.Cli;
+
+/// <summary>The worker's commands. Tests run them in-process with their own output writers.</summary>
+public static class WorkerCli
+{
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("Referral Connector for Salesforce: worker host.");
+        root.Subcommands.Add(CheckCommand.Create());
+        return root;
+    }
+
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
+        Create().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+}
