@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Connector.SalesforceEmulator.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -63,8 +64,16 @@ public sealed class ClientHarness : IAsyncDisposable
         return new ClientHarness(emulator, services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
     }
 
+    /// <summary>Every token the emulators of disposed harnesses issued in this run (for the secret scan).</summary>
+    public static ConcurrentQueue<string> IssuedTokens { get; } = new();
+
     public async ValueTask DisposeAsync()
     {
+        foreach (var token in Emulator.Get<Connector.SalesforceEmulator.Auth.TokenStore>().IssuedTokens)
+        {
+            IssuedTokens.Enqueue(token);
+        }
+
         await Services.DisposeAsync();
         await Emulator.DisposeAsync();
     }
