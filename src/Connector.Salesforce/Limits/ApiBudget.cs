@@ -88,13 +88,24 @@ public sealed class ApiBudget
         }
     }
 
-    /// <summary>Records what Salesforce reported. Usage can exceed the maximum (Salesforce lets some calls overshoot).</summary>
-    public void Observe(int used, int max)
+    /// <summary>Records what /limits reported. Usage can exceed the maximum (Salesforce lets some calls overshoot).</summary>
+    public void Observe(int used, int max) => Observe(used, max, fromAnswerHeader: false);
+
+    /// <summary>
+    /// Records the Sforce-Limit-Info of an answer. Answers to concurrent calls arrive out of order, so an older,
+    /// lower count must not undo a newer one (that would let a burst overshoot the reserve): headers only raise
+    /// the count. It comes down through /limits, read while calls wait.
+    /// </summary>
+    public void ObserveLimitInfo(int used, int max) => Observe(used, max, fromAnswerHeader: true);
+
+    private void Observe(int used, int max, bool fromAnswerHeader)
     {
         lock (_lock)
         {
-            _used = Math.Max(0, used);
-            _max = Math.Max(0, max);
+            used = Math.Max(0, used);
+            max = Math.Max(0, max);
+            _used = fromAnswerHeader && max == _max ? Math.Max(_used, used) : used;
+            _max = max;
             if (AllowsLocked(CallPriority.Background))
             {
                 _refreshInterval = _options.RecheckInterval;
@@ -270,7 +281,7 @@ public sealed class ApiBudget
         {
             // Salesforce refused /limits itself: the budget is already marked exhausted.
         }
-        catch (Exception e) when (e is SalesforceApiException or HttpRequestException or TimeoutException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is SalesforceApiException or HttpRequestException or TimeoutException or IOException or OperationCanceledException or JsonException)
         {
             Log.RefreshFailed(_logger, e is SalesforceApiException s ? s.ErrorCode : e.GetType().Name, _refreshInterval.TotalSeconds);
         }

@@ -27,7 +27,7 @@ public sealed class LimitInfoReader : DelegatingHandler
             {
                 if (TryParseApiUsage(value, out var used, out var max))
                 {
-                    _budget.Observe(used, max);
+                    _budget.ObserveLimitInfo(used, max);
                 }
             }
         }

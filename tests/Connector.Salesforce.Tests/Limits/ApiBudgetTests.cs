@@ -65,7 +65,7 @@ public sealed class ApiBudgetTests
     [Fact]
     public async Task ConcurrentNormalCalls_NearReserve_NeverOvershoot()
     {
-        await using var h = await StartAsync(maxWait: "00:00:01");
+        await using var h = await StartAsync(maxWait: "00:00:03");
         var usage = h.Emulator.Get<ApiUsage>();
         usage.Preload(70);
         var http = h.Get<SalesforceHttp>();
@@ -98,7 +98,7 @@ public sealed class ApiBudgetTests
         var budget = h.Get<ApiBudget>();
 
         var call = http.GetJsonAsync(http.Api("sobjects/Lead"), CallPriority.Normal, CancellationToken.None);
-        await Wait.UntilAsync(() => budget.WaitingCalls == 1);
+        await Wait.UntilAsync(() => budget.WaitingCalls == 1, "the call to wait for the budget");
         Assert.False(call.IsCompleted);
         usage.Reset();
         await call.WaitAsync(TimeSpan.FromSeconds(10));
@@ -117,7 +117,7 @@ public sealed class ApiBudgetTests
         using var cts = new CancellationTokenSource();
 
         var call = http.GetJsonAsync(http.Api("sobjects/Lead"), CallPriority.Normal, cts.Token);
-        await Wait.UntilAsync(() => budget.WaitingCalls == 1);
+        await Wait.UntilAsync(() => budget.WaitingCalls == 1, "the call to wait for the budget");
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);

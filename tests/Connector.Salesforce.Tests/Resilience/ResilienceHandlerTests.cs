@@ -34,6 +34,24 @@ public sealed class ResilienceHandlerTests
     }
 
     [Fact]
+    public async Task Query_RetryLog_NamesMethodAndPathButNeverTheQueryString()
+    {
+        await using var h = await ClientHarness.StartAsync(clientSettings: Fast(maxAttempts: 3));
+        var http = h.Get<SalesforceHttp>();
+        await http.GetJsonAsync(http.Api("limits"), CallPriority.Critical, CancellationToken.None);
+        var faults = h.Emulator.Get<FaultInjector>();
+        faults.Configure(new FaultSettings { Http503Rate = 1, EndpointFilter = "/query" });
+        var marker = "RetryLogMarker" + Guid.NewGuid().ToString("N");
+
+        await Assert.ThrowsAsync<SalesforceApiException>(() =>
+            http.GetJsonAsync(http.Api($"query?q=SELECT+Id+FROM+Lead+WHERE+LastName='{marker}'"), CallPriority.Normal, CancellationToken.None));
+
+        Assert.Equal(3, faults.Counters["http503"]);
+        Assert.Contains(CapturedLogs.Lines, l => l.Contains("[3101] Retrying GET /services/data/v62.0/query after 503 SERVER_UNAVAILABLE: attempt 3 of 3", StringComparison.Ordinal));
+        Assert.DoesNotContain(CapturedLogs.Lines, l => l.Contains(marker, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Update_UnableToLockRow_RetriedUntilSaved()
     {
         await using var h = await ClientHarness.StartAsync(clientSettings: Fast(maxAttempts: 10));
@@ -125,7 +143,7 @@ public sealed class ResilienceHandlerTests
         using var cts = new CancellationTokenSource();
 
         var call = http.GetJsonAsync(http.Api("sobjects/Lead"), CallPriority.Normal, cts.Token);
-        await Wait.UntilAsync(() => faults.Counters["timeouts"] == 1);
+        await Wait.UntilAsync(() => faults.Counters["timeouts"] == 1, "the call to reach the emulator");
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
@@ -177,6 +195,16 @@ public sealed class ResilienceHandlerTests
 
         var e = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => h.Get<SalesforceResiliencePipeline>());
         Assert.Contains("Salesforce:Resilience:BaseDelay", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TypedClient_HasNoOverallTimeout_SoRetriesAndBudgetWaitsAreNotCut()
+    {
+        await using var h = await ClientHarness.StartAsync();
+
+        var client = h.Get<IHttpClientFactory>().CreateClient(nameof(SalesforceHttp));
+
+        Assert.Equal(Timeout.InfiniteTimeSpan, client.Timeout);
     }
 
     internal static Dictionary<string, string?> Fast(int maxAttempts, string requestTimeout = "00:00:30") => new()

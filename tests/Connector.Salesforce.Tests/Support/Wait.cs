@@ -1,16 +1,16 @@
 namespace Connector.Salesforce.Tests.Support;
 
-/// <summary>Waits on a condition with a deadline (never a bare sleep).</summary>
+/// <summary>Waits on a condition with a deadline instead of sleeping and hoping.</summary>
 public static class Wait
 {
-    public static async Task UntilAsync(Func<bool> condition, TimeSpan? timeout = null)
+    public static async Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
         while (!condition())
         {
-            if (DateTimeOffset.UtcNow > deadline)
+            if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException("Condition not met in time.");
+                throw new TimeoutException("Timed out waiting for " + what);
             }
 
             await Task.Delay(10);
