@@ -1,3 +1,5 @@
+using Connector.Salesforce.Resilience;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -9,10 +11,10 @@ public static class ApiBudgetRegistration
     /// The API budget governor: the org-wide <see cref="ApiBudget"/> (with its metrics on the
     /// "Connector.Salesforce" meter), the gate and the limit-info reader, configured from "Salesforce:Budget".
     /// </summary>
-    public static IServiceCollection AddSalesforceBudget(this IServiceCollection services)
+    public static IServiceCollection AddSalesforceBudget(this IServiceCollection services, IConfiguration? configuration = null)
     {
         services.AddOptions<SalesforceBudgetOptions>()
-            .BindConfiguration(SalesforceBudgetOptions.SectionName)
+            .BindSalesforceSection(configuration, SalesforceBudgetOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddMetrics();

@@ -1,4 +1,5 @@
 using Connector.Salesforce.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
 
@@ -10,10 +11,10 @@ public static class ResilienceRegistration
     /// Retries, circuit breaker and per-attempt timeout for <see cref="SalesforceHttp"/>, configured from
     /// "Salesforce:Resilience" (validated at start).
     /// </summary>
-    public static IServiceCollection AddSalesforceResilience(this IServiceCollection services)
+    public static IServiceCollection AddSalesforceResilience(this IServiceCollection services, IConfiguration? configuration = null)
     {
         services.AddOptions<SalesforceResilienceOptions>()
-            .BindConfiguration(SalesforceResilienceOptions.SectionName)
+            .BindSalesforceSection(configuration, SalesforceResilienceOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<SalesforceResiliencePipeline>();
