@@ -21,6 +21,15 @@ public class SalesforceApiException : Exception
         Request = request;
     }
 
+    /// <summary>An error raised on the client's side for a request (an open circuit, an exhausted budget) with its cause.</summary>
+    public SalesforceApiException(HttpStatusCode status, IReadOnlyList<SalesforceError> errors, string request, Exception? innerException)
+        : base($"{request} failed: {(int)status} {Describe(errors)}", innerException)
+    {
+        Status = status;
+        Errors = errors;
+        Request = request;
+    }
+
     public SalesforceApiException()
         : this(HttpStatusCode.InternalServerError, [], "request")
     {

@@ -33,8 +33,8 @@ public static class SalesforceClientServiceCollectionExtensions
         services.TryAddSingleton<TokenCache>();
         services.AddTransient<AuthHandler>();
 
-        services.AddSalesforceBudget();
-        services.AddSalesforceResilience();
+        services.AddSalesforceBudget(configuration);
+        services.AddSalesforceResilience(configuration);
         services.AddHttpClient<SalesforceHttp>()
             .AddHttpMessageHandler<ApiBudgetGate>()
             .AddHttpMessageHandler<ResilienceHandler>()
