@@ -32,8 +32,8 @@ public sealed record RecordResult(int Index, string? Id, bool Success, bool? Cre
     }
 }
 
-/// <summary>The answer of a single-record upsert by external id.</summary>
-public sealed record UpsertResult(string Id, bool Created);
+/// <summary>The answer of a single-record upsert by external id; Id is null for an update answered 204 (API &lt; 46.0).</summary>
+public sealed record UpsertResult(string? Id, bool Created);
 
 /// <summary>
 /// An upsert whose external id matched several records (HTTP 300): nothing was written. Carries the

@@ -62,6 +62,13 @@ public sealed class SalesforceWrites
         ArgumentException.ThrowIfNullOrWhiteSpace(sObject);
         ArgumentException.ThrowIfNullOrWhiteSpace(externalIdField);
         ArgumentException.ThrowIfNullOrEmpty(externalId);
+        if (externalId.Contains('/', StringComparison.Ordinal))
+        {
+            // An encoded slash in a path segment is not reliably decoded on the way in; the value could land
+            // as "a%2Fb". The collection upsert carries the key in the body, where any character is safe.
+            throw new ArgumentException($"An external id containing '/' cannot travel in the upsert URL; use {nameof(UpsertAsync)} (sObject Collections) for it.", nameof(externalId));
+        }
+
         options ??= WriteOptions.Default;
         var body = ToJsonObject(record, options);
         // The URL names the key; the same field in the body would be a second, possibly different, value.
@@ -88,14 +95,13 @@ public sealed class SalesforceWrites
 
         if (response.StatusCode == HttpStatusCode.NoContent || string.IsNullOrWhiteSpace(text))
         {
-            // API < 46.0 answers an update with 204 and no body; the id is the Location's last segment when present.
-            var location = response.Headers.Location?.OriginalString;
-            return new UpsertResult(location is null ? string.Empty : location[(location.LastIndexOf('/') + 1)..], Created: false);
+            // API < 46.0 answers an update with 204 and no body: the record's id is not told.
+            return new UpsertResult(null, Created: false);
         }
 
         using var doc = JsonDocument.Parse(text);
         var result = RecordResult.Parse(doc.RootElement, 0);
-        return new UpsertResult(result.Id ?? string.Empty, result.Created ?? response.StatusCode == HttpStatusCode.Created);
+        return new UpsertResult(result.Id, result.Created ?? response.StatusCode == HttpStatusCode.Created);
     }
 
     private async Task<IReadOnlyList<RecordResult>> WriteAsync<T>(string operation, HttpMethod method, string relative, string sObject, IReadOnlyList<T> records,
