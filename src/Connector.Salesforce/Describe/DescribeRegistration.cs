@@ -2,8 +2,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Connector.Salesforce.Describe;
 
-// PLACEHOLDER: being written (issue 3); replaced before this lands.
 public static class DescribeRegistration
 {
-    public static IServiceCollection AddSalesforceDescribe(this IServiceCollection services) => services;
+    /// <summary>The describe cache (options from "Salesforce:Describe").</summary>
+    public static IServiceCollection AddSalesforceDescribe(this IServiceCollection services)
+    {
+        services.AddOptions<DescribeOptions>().BindConfiguration(DescribeOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<DescribeStore>();
+        services.AddTransient<DescribeCache>();
+        return services;
+    }
 }

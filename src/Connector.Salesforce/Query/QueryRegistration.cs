@@ -2,8 +2,13 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Connector.Salesforce.Query;
 
-// PLACEHOLDER: being written (issue 3); replaced before this lands.
 public static class QueryRegistration
 {
-    public static IServiceCollection AddSalesforceQueries(this IServiceCollection services) => services;
+    /// <summary>REST queries (<see cref="SalesforceQueries"/>) and the incremental <see cref="ModstampCursor"/>.</summary>
+    public static IServiceCollection AddSalesforceQueries(this IServiceCollection services)
+    {
+        services.AddTransient<SalesforceQueries>();
+        services.AddTransient<ModstampCursor>();
+        return services;
+    }
 }

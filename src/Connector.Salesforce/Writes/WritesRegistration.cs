@@ -2,8 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Connector.Salesforce.Writes;
 
-// PLACEHOLDER: being written (issue 3); replaced before this lands.
 public static class WritesRegistration
 {
-    public static IServiceCollection AddSalesforceWrites(this IServiceCollection services) => services;
+    /// <summary>sObject Collections writes and single-record upserts (<see cref="SalesforceWrites"/>).</summary>
+    public static IServiceCollection AddSalesforceWrites(this IServiceCollection services) => services.AddTransient<SalesforceWrites>();
 }

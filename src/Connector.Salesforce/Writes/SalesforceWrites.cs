@@ -1,0 +1,193 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Connector.Salesforce.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Connector.Salesforce.Writes;
+
+/// <summary>
+/// Record writes through sObject Collections (fact sheet §2.8): up to 200 records per call, one API call each,
+/// per-record outcomes mapped back to the caller's order. Updates and upserts are marked idempotent (a replay
+/// writes the same values again); creates are POSTs and are not: a create whose answer was lost cannot be
+/// retried blindly without risking a duplicate. Records that must be created retry-safely should be written
+/// with <see cref="UpsertAsync{T}"/> by an external id instead.
+/// </summary>
+public sealed class SalesforceWrites
+{
+    /// <summary>Records per sObject Collections call.</summary>
+    public const int MaxBatch = 200;
+
+    private static readonly JsonSerializerOptions DefaultJson = new(SalesforceJson.Options)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly SalesforceHttp _http;
+    private readonly ILogger<SalesforceWrites> _logger;
+
+    public SalesforceWrites(SalesforceHttp http, ILogger<SalesforceWrites> logger)
+    {
+        _http = http;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Creates records (POST, not idempotent: see the class remarks). <typeparamref name="T"/> is any type that
+    /// serializes to a JSON object: a class, a dictionary or a <see cref="JsonObject"/>.
+    /// </summary>
+    public Task<IReadOnlyList<RecordResult>> CreateAsync<T>(string sObject, IReadOnlyList<T> records, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        WriteAsync("Create", HttpMethod.Post, "composite/sobjects", sObject, records, null, idempotent: false, options, cancellationToken);
+
+    /// <summary>Updates records; each must carry its Id.</summary>
+    public Task<IReadOnlyList<RecordResult>> UpdateAsync<T>(string sObject, IReadOnlyList<T> records, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        WriteAsync("Update", HttpMethod.Patch, "composite/sobjects", sObject, records, "Id", idempotent: true, options, cancellationToken);
+
+    /// <summary>Upserts records by an external-id field each record carries; results say created or updated.</summary>
+    public Task<IReadOnlyList<RecordResult>> UpsertAsync<T>(string sObject, string externalIdField, IReadOnlyList<T> records, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(externalIdField);
+        return WriteAsync("Upsert", HttpMethod.Patch, $"composite/sobjects/{Uri.EscapeDataString(sObject)}/{Uri.EscapeDataString(externalIdField)}",
+            sObject, records, externalIdField, idempotent: true, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Upserts one record by external id (<c>PATCH /sobjects/{type}/{field}/{value}</c>). 201 → created; 200 (API
+    /// 46.0+) or 204 (older) → updated. Several matches (300) → <see cref="UpsertMultipleMatchesException"/>.
+    /// </summary>
+    public async Task<UpsertResult> UpsertOneAsync<T>(string sObject, string externalIdField, string externalId, T record, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sObject);
+        ArgumentException.ThrowIfNullOrWhiteSpace(externalIdField);
+        ArgumentException.ThrowIfNullOrEmpty(externalId);
+        if (externalId.Contains('/', StringComparison.Ordinal))
+        {
+            // An encoded slash in a path segment is not reliably decoded on the way in; the value could land
+            // as "a%2Fb". The collection upsert carries the key in the body, where any character is safe.
+            throw new ArgumentException($"An external id containing '/' cannot travel in the upsert URL; use {nameof(UpsertAsync)} (sObject Collections) for it.", nameof(externalId));
+        }
+
+        options ??= WriteOptions.Default;
+        var body = ToJsonObject(record, options);
+        // The URL names the key; the same field in the body would be a second, possibly different, value.
+        foreach (var key in body.Select(p => p.Key).Where(k => k.Equals(externalIdField, StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            body.Remove(key);
+        }
+
+        var path = _http.Api($"sobjects/{Uri.EscapeDataString(sObject)}/{Uri.EscapeDataString(externalIdField)}/{Uri.EscapeDataString(externalId)}");
+        using var request = new HttpRequestMessage(HttpMethod.Patch, path)
+        {
+            Content = JsonContent.Create(body, options: SalesforceJson.Options),
+        }.WithPriority(options.Priority).AsIdempotent();
+        AddAutoAssign(request, options, [body]);
+
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.MultipleChoices)
+        {
+            var matches = UpsertMultipleMatchesException.ParseMatches(text);
+            Log.UpsertMultipleMatches(_logger, sObject, externalIdField, matches.Count);
+            throw new UpsertMultipleMatchesException(SalesforceRequest.Describe(request), matches);
+        }
+
+        if (response.StatusCode == HttpStatusCode.NoContent || string.IsNullOrWhiteSpace(text))
+        {
+            // API < 46.0 answers an update with 204 and no body: the record's id is not told.
+            return new UpsertResult(null, Created: false);
+        }
+
+        using var doc = JsonDocument.Parse(text);
+        var result = RecordResult.Parse(doc.RootElement, 0);
+        return new UpsertResult(result.Id, result.Created ?? response.StatusCode == HttpStatusCode.Created);
+    }
+
+    private async Task<IReadOnlyList<RecordResult>> WriteAsync<T>(string operation, HttpMethod method, string relative, string sObject, IReadOnlyList<T> records,
+        string? requiredField, bool idempotent, WriteOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sObject);
+        ArgumentNullException.ThrowIfNull(records);
+        options ??= WriteOptions.Default;
+        if (options.AllOrNone && records.Count > MaxBatch)
+        {
+            throw new ArgumentException($"AllOrNone is atomic within one call of at most {MaxBatch} records; {records.Count} would span several.", nameof(options));
+        }
+
+        var bodies = new List<JsonObject>(records.Count);
+        for (var i = 0; i < records.Count; i++)
+        {
+            var body = ToJsonObject(records[i], options);
+            if (requiredField is not null && !body.Any(p => p.Key.Equals(requiredField, StringComparison.OrdinalIgnoreCase) && p.Value is not null))
+            {
+                throw new ArgumentException($"Record {i} has no {requiredField}: {operation.ToLowerInvariant()} needs it on every record.", nameof(records));
+            }
+
+            body.Remove("attributes");
+            var withType = new JsonObject { ["attributes"] = new JsonObject { ["type"] = sObject } };
+            foreach (var (key, value) in body.ToList())
+            {
+                body.Remove(key);
+                withType[key] = value;
+            }
+
+            bodies.Add(withType);
+        }
+
+        var results = new List<RecordResult>(records.Count);
+        var calls = 0;
+        for (var start = 0; start < bodies.Count; start += MaxBatch)
+        {
+            var batch = bodies.GetRange(start, Math.Min(MaxBatch, bodies.Count - start));
+            var payload = new JsonObject { ["allOrNone"] = options.AllOrNone, ["records"] = new JsonArray([.. batch]) };
+            using var request = new HttpRequestMessage(method, _http.Api(relative))
+            {
+                Content = JsonContent.Create(payload, options: SalesforceJson.Options),
+            }.WithPriority(options.Priority).AsIdempotent(idempotent);
+            AddAutoAssign(request, options, batch);
+            try
+            {
+                calls++;
+                using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                var answer = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken).ConfigureAwait(false);
+                var parsed = RecordResult.ParseBatch(answer, start);
+                if (parsed.Count != batch.Count)
+                {
+                    throw new JsonException($"sObject Collections answered {parsed.Count} results for {batch.Count} records.");
+                }
+
+                results.AddRange(parsed);
+            }
+            catch (Exception e) when (start > 0 && e is not OperationCanceledException)
+            {
+                throw new PartialWriteException(results, start, e);
+            }
+        }
+
+        Log.CollectionWritten(_logger, operation, records.Count, sObject, results.Count(r => !r.Success), calls);
+        return results;
+    }
+
+    private static JsonObject ToJsonObject<T>(T record, WriteOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var node = record is JsonObject o ? o.DeepClone() : JsonSerializer.SerializeToNode(record, options.Json ?? DefaultJson);
+        return node as JsonObject ?? throw new ArgumentException($"A {typeof(T).Name} does not serialize to a JSON object.", nameof(record));
+    }
+
+    private static void AddAutoAssign(HttpRequestMessage request, WriteOptions options, IEnumerable<JsonObject> records)
+    {
+        var value = options.AutoAssign switch
+        {
+            true => "TRUE",
+            false => "FALSE",
+            null when records.Any(r => r.Any(p => p.Key.Equals("OwnerId", StringComparison.OrdinalIgnoreCase) && p.Value is not null)) => "FALSE",
+            null => null,
+        };
+        if (value is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Sforce-Auto-Assign", value);
+        }
+    }
+}
