@@ -44,7 +44,6 @@ if (demo)
         return 0;
     }
 
-    Console.WriteLine($"The org keeps running at {address} (Ctrl+C to stop). Try: curl {address}/services/data");
 }
 
 await app.WaitForShutdownAsync();
