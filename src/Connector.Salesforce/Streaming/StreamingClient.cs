@@ -105,7 +105,7 @@ public sealed class StreamingClient : IAsyncDisposable
         {
             await EnsureSubscribedAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is BayeuxTransportException or SessionLostException)
+        catch (Exception e) when (e is BayeuxTransportException or SessionLostException or HttpRequestException or SalesforceAuthException)
         {
             // The run loop re-applies pending subscriptions once its session is healthy again.
             Log.SubscribeDeferred(_log, channel, e.Message);
@@ -423,6 +423,10 @@ public sealed class StreamingClient : IAsyncDisposable
             throw new StreamSilentException(window);
         }
 
+        // Route this batch by the subscriptions registered now: its events came from those server-side
+        // subscriptions. A channel re-subscribed while the batch is handled (after its handler failed) gets its
+        // events from its own subscription, from its checkpoint, not the rest of the failed one's batch.
+        var routes = new Dictionary<string, StreamingSubscription>(_subscriptions, StringComparer.Ordinal);
         JsonElement? connectReply = null;
         foreach (var reply in replies)
         {
@@ -437,7 +441,7 @@ public sealed class StreamingClient : IAsyncDisposable
                 continue;
             }
 
-            if (!_subscriptions.TryGetValue(channel, out var subscription) || subscription.IsClosed)
+            if (!routes.TryGetValue(channel, out var subscription) || subscription.IsClosed)
             {
                 Log.EventIgnored(_log, channel);
                 continue;
@@ -519,12 +523,24 @@ public sealed class StreamingClient : IAsyncDisposable
         catch (Exception e)
         {
             Log.HandlerFailed(_log, subscription.Channel, replayId, e);
-            Fault(subscription, replayId, new StreamingHandlerException(subscription.Channel, replayId, e));
-            if (Volatile.Read(ref _session) is { } session && subscription.IsConfirmedOn(session))
+
+            // Unsubscribe before the failure is visible: a caller reacting to it by subscribing again must not
+            // have its new server-side subscription removed by this unsubscribe arriving late.
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                // Stop the server from sending more of a channel nobody handles any more.
-                await SendUnsubscribeAsync(session, subscription.Channel, cancellationToken).ConfigureAwait(false);
+                _subscriptions.TryRemove(new KeyValuePair<string, StreamingSubscription>(subscription.Channel, subscription));
+                if (Volatile.Read(ref _session) is { } session && subscription.IsConfirmedOn(session))
+                {
+                    await SendUnsubscribeAsync(session, subscription.Channel, cancellationToken).ConfigureAwait(false);
+                }
             }
+            finally
+            {
+                _gate.Release();
+            }
+
+            Fault(subscription, replayId, new StreamingHandlerException(subscription.Channel, replayId, e));
         }
     }
 
