@@ -36,8 +36,7 @@ public sealed class StreamingClientTests
         });
         var replayIds = events.Select(e => e.ReplayId!.Value).ToList();
         Assert.Equal(replayIds.Order(), replayIds);
-        Assert.Equal(replayIds[^1], await kit.Checkpoints.GetAsync(LeadChannel, CancellationToken.None));
-        Assert.Equal(replayIds[^1], subscription.LastReplayId);
+        await kit.AssertCheckpointAsync(LeadChannel, replayIds[^1]);
     }
 
     [Fact]
@@ -52,7 +51,7 @@ public sealed class StreamingClientTests
 
         var ok = kit.InsertLead("Ok");
         await first.WaitForCreatedAsync(ok.Id);
-        var checkpoint = await kit.Checkpoints.GetAsync(LeadChannel, CancellationToken.None);
+        var checkpoint = first.Events.Single().ReplayId;
         var bad = kit.InsertLead("Bad");
         first.FailWhen = m => m is StreamingEvent e && e.ChangeEventHeader!.RecordIds.Contains(bad.Id);
         var after = kit.InsertLead("After");
@@ -62,7 +61,7 @@ public sealed class StreamingClientTests
         Assert.IsType<InvalidOperationException>(failure.InnerException);
         var faulted = await client.WaitForSignalAsync<SubscriptionFaulted>();
         Assert.Equal(failure.ReplayId, faulted.ReplayId);
-        Assert.Equal(checkpoint, await kit.Checkpoints.GetAsync(LeadChannel, CancellationToken.None));
+        await kit.AssertCheckpointAsync(LeadChannel, checkpoint);
         Assert.Equal([ok.Id], first.CreatedIds);
 
         // "Restart" the subscription: it resumes from the checkpoint, so the failed event comes again, once.
@@ -187,7 +186,7 @@ public sealed class StreamingClientTests
         var invalid = Assert.IsType<ReplayIdInvalid>(messages[0]);
         Assert.Equal(new ReplayIdInvalid(LeadChannel, stored!.Value, -2), invalid);
         Assert.Equal([retained], after.CreatedIds);
-        Assert.Equal(after.Events[^1].ReplayId, await kit.Checkpoints.GetAsync(LeadChannel, CancellationToken.None));
+        await kit.AssertCheckpointAsync(LeadChannel, after.Events[^1].ReplayId);
     }
 
     [Fact]
@@ -217,7 +216,7 @@ public sealed class StreamingClientTests
         Assert.Empty(overflow.Event.ChangeEventHeader!.RecordIds);
         Assert.True(overflow.Event.ReplayId > gap.Event.ReplayId);
         Assert.IsType<Overflow>(recorder.Messages[^1]);
-        Assert.Equal(overflow.Event.ReplayId, await kit.Checkpoints.GetAsync(LeadChannel, CancellationToken.None));
+        await kit.AssertCheckpointAsync(LeadChannel, overflow.Event.ReplayId);
     }
 
     [Fact]
@@ -269,7 +268,7 @@ public sealed class StreamingClientTests
         Assert.All(accounts.Events, e => Assert.Equal("Account", e.ChangeEventHeader!.EntityName));
         Assert.Equal(1, client.Handshakes);
         Assert.Equal(2, client.Subscriptions.Count);
-        Assert.NotNull(await kit.Checkpoints.GetAsync(StreamingKit.AccountChannel, CancellationToken.None));
+        await kit.AssertCheckpointAsync(StreamingKit.AccountChannel, accounts.Events.Single().ReplayId);
     }
 
     [Fact]

@@ -87,6 +87,22 @@ internal sealed class StreamingKit : IAsyncDisposable
         await client.DisposeAsync();
     }
 
+    /// <summary>
+    /// Waits until the channel's checkpoint is <paramref name="expected"/>: the client saves it just after the
+    /// handler returned, so a test that saw the handler run may look a moment too early.
+    /// </summary>
+    public async Task AssertCheckpointAsync(string channel, long? expected)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        long? actual;
+        while ((actual = await Checkpoints.GetAsync(channel, CancellationToken.None)) != expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(expected, actual);
+    }
+
     public SObjectRecord InsertLead(string lastName) => Insert("Lead", ("LastName", lastName), ("Company", "Streaming Tests"));
 
     public SObjectRecord InsertAccount(string name) => Insert("Account", ("Name", name));
