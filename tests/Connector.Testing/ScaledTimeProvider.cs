@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Connector.Salesforce.Tests.Support;
+namespace Connector.Testing;
 
 /// <summary>
 /// Real wall-clock time, but timers up to <see cref="Threshold"/> fire <see cref="Divisor"/> times sooner; every

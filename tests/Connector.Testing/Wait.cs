@@ -1,14 +1,15 @@
-namespace Connector.Salesforce.Tests.Support;
+namespace Connector.Testing;
 
 /// <summary>Waits on a condition with a deadline instead of sleeping and hoping.</summary>
 public static class Wait
 {
     public static async Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        var limit = timeout ?? TimeSpan.FromSeconds(20);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline)
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) > limit)
             {
                 throw new TimeoutException("Timed out waiting for " + what);
             }

@@ -1,4 +1,4 @@
-namespace Connector.SalesforceEmulator.Tests.Support;
+namespace Connector.Testing;
 
 /// <summary>A clock tests move by hand (Microsoft.Extensions.TimeProvider.Testing does not restore here).</summary>
 public sealed class FakeTimeProvider : TimeProvider
