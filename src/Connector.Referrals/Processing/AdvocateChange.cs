@@ -1,0 +1,84 @@
+namespace Connector.Referrals.Processing;
+
+/// <summary>Advocate__c changes keep the ledger's advocates (owner, status, code) current.</summary>
+internal static class AdvocateChange
+{
+    public static ProcessingResult Process(SalesforceChange change, LedgerView view)
+    {
+        var known = view.Advocates.FirstOrDefault(a => a.Id == change.RecordId);
+        if (known?.Watermark is { } watermark && change.CommitTimestamp < watermark)
+        {
+            return ReferralProcessor.Result(change, new Ignored(IgnoreCode.Stale,
+                $"stale: Advocate__c {change.RecordId} change committed {ReferralProcessor.Stamp(change.CommitTimestamp)} is older than the last applied {ReferralProcessor.Stamp(watermark)}"));
+        }
+
+        if (change.Kind == ChangeKind.Delete)
+        {
+            return known is null
+                ? ReferralProcessor.Result(change, new Ignored(IgnoreCode.NoEffect, $"deleted advocate {change.RecordId} was never in the ledger"))
+                : ReferralProcessor.Quarantine(change, QuarantineCode.RecordDeleted,
+                    $"advocate {change.RecordId} was deleted in Salesforce; its referrals and rewards stay until reviewed");
+        }
+
+        if (known is null && !change.IsSnapshot)
+        {
+            return ReferralProcessor.Result(change, new ResyncRequested(ChangeEntity.Advocate, change.RecordId,
+                $"advocate {change.RecordId} is not in the ledger and the change is partial; the whole record is needed"));
+        }
+
+        var status = known?.Status ?? AdvocateStatus.Invited;
+        if (change.Has(AdvocateFields.Status))
+        {
+            var text = change.Text(AdvocateFields.Status);
+            if (Picklists.ParseAdvocateStatus(text) is not { } parsed)
+            {
+                return ReferralProcessor.Quarantine(change, QuarantineCode.BadValue, $"unknown advocate Status__c '{text}' on {change.RecordId}");
+            }
+
+            status = parsed;
+        }
+
+        string? Text(string field, string? current) => change.Has(field) ? change.Text(field) : current;
+        var advocate = new Advocate(
+            change.RecordId,
+            Text(AdvocateFields.Contact, known?.ContactId),
+            Text(AdvocateFields.Account, known?.AccountId),
+            Text(AdvocateFields.OwnerId, known?.OwnerUserId),
+            status,
+            Text(AdvocateFields.ReferralCode, known?.ReferralCode),
+            change.Has(AdvocateFields.EnrolledDate) ? change.Date(AdvocateFields.EnrolledDate) : known?.EnrolledDate)
+        {
+            Watermark = change.CommitTimestamp,
+        };
+
+        var reason = known is null
+            ? $"A-ENROL: advocate {advocate.Id} added ({advocate.Status})"
+            : $"A-UPDATE: advocate {advocate.Id} updated ({string.Join(", ", change.Fields.Keys.Order(StringComparer.Ordinal))})";
+        return new ProcessingResult(change.EventKey, [new AdvocateUpdated(advocate, known is null, reason)], Advocate: advocate);
+    }
+}
+
+/// <summary>Contact changes matter for the one-click invitation only.</summary>
+internal static class ContactChange
+{
+    public static ProcessingResult Process(SalesforceChange change, LedgerView view)
+    {
+        var ticked = change.Flag(ContactFields.InviteToProgram) == true &&
+            (change.IsSnapshot || change.ChangedFields.Contains(ContactFields.InviteToProgram));
+        if (!ticked || change.Kind == ChangeKind.Delete)
+        {
+            return ReferralProcessor.Result(change, new Ignored(IgnoreCode.NoEffect, $"contact {change.RecordId}: no program invitation in this change"));
+        }
+
+        var existing = view.Advocates.FirstOrDefault(a => a.ContactId == change.RecordId)
+            ?? (change.Text(ContactFields.Advocate) is { } id ? view.Advocates.FirstOrDefault(a => a.Id == id) : null);
+        if (existing is not null)
+        {
+            return ReferralProcessor.Result(change, new Ignored(IgnoreCode.NoEffect,
+                $"contact {change.RecordId} is already advocate {existing.Id} ({existing.Status})"));
+        }
+
+        return ReferralProcessor.Result(change, new AdvocateInvitationRequested(change.RecordId, change.Text(ContactFields.AccountId),
+            change.Text(ContactFields.OwnerId), $"A-INVITE: contact {change.RecordId} was ticked for the referral program"));
+    }
+}

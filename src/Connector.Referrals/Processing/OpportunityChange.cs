@@ -1,0 +1,120 @@
+namespace Connector.Referrals.Processing;
+
+/// <summary>Opportunity changes of a linked referral: stage → state, the deal's revenue, wins and reversals for rewards.</summary>
+internal static class OpportunityChange
+{
+    public static ProcessingResult Process(SalesforceChange change, LedgerView view, ProgramConfig config)
+    {
+        var referral = view.Referrals.FirstOrDefault(r => r.OpportunityId == change.RecordId);
+        if (referral is null)
+        {
+            var advocate = change.Text(OpportunityFields.Advocate);
+            return ReferralProcessor.Result(change, new Ignored(IgnoreCode.NotAReferral, advocate is null
+                ? $"opportunity {change.RecordId} is not linked to a referral"
+                : $"opportunity {change.RecordId} names advocate {advocate} but no referral lead is linked to it yet; " +
+                  "a lead conversion links it and re-reads it"));
+        }
+
+        if (referral.State == ReferralState.Duplicate)
+        {
+            return ReferralProcessor.Result(change, new Ignored(IgnoreCode.DuplicateReferral,
+                $"referral {referral.Id} is a duplicate of {referral.DuplicateOfReferralId}; its opportunity's changes are not tracked"));
+        }
+
+        if (referral.OpportunityWatermark is { } watermark && change.CommitTimestamp < watermark)
+        {
+            return ReferralProcessor.Result(change, new Ignored(IgnoreCode.Stale,
+                $"stale: Opportunity {change.RecordId} change committed {ReferralProcessor.Stamp(change.CommitTimestamp)} is older than the " +
+                $"last applied {ReferralProcessor.Stamp(watermark)}; referral {referral.Id} stays {referral.State}"));
+        }
+
+        if (change.Kind == ChangeKind.Delete)
+        {
+            return ReferralProcessor.Quarantine(change, QuarantineCode.RecordDeleted,
+                $"opportunity {change.RecordId} of referral {referral.Id} was deleted in Salesforce; the referral stays {referral.State} until reviewed");
+        }
+
+        var (deal, badValue) = MergeDeal(referral.Deal!, change, config);
+        if (badValue is not null)
+        {
+            return ReferralProcessor.Quarantine(change, QuarantineCode.BadValue, $"{badValue} (referral {referral.Id})");
+        }
+
+        var updated = referral with { Deal = deal, OpportunityWatermark = change.CommitTimestamp };
+        var decisions = new List<ReferralDecision>();
+        if (change.Has(OpportunityFields.StageName))
+        {
+            var mapped = config.Mapping.MapStage(change.Text(OpportunityFields.StageName));
+            if (!mapped.IsMapped)
+            {
+                return ReferralProcessor.Quarantine(change, QuarantineCode.UnmappedStage, mapped.Explanation);
+            }
+
+            var (moved, stateChanged, illegal) = ReferralProcessor.Transition(updated, mapped, change, config.Mapping.Version);
+            if (illegal is not null)
+            {
+                return ReferralProcessor.Quarantine(change, QuarantineCode.IllegalTransition, illegal);
+            }
+
+            if (stateChanged is not null)
+            {
+                decisions.Add(stateChanged);
+                if (stateChanged.To == ReferralState.Won)
+                {
+                    decisions.Add(ReferralProcessor.RewardRequest(moved, RewardTrigger.Won, change.CommitTimestamp, null,
+                        $"R-WON: {stateChanged.Reason}", config.DefaultCurrency));
+                }
+                else if (stateChanged.Kind == TransitionKind.Reversal)
+                {
+                    decisions.Add(ReferralProcessor.RewardRequest(updated, RewardTrigger.WinReversed, referral.WonAt!.Value, stateChanged.To,
+                        $"R-REVERSED: {stateChanged.Reason}", config.DefaultCurrency));
+                }
+            }
+
+            updated = moved;
+        }
+
+        return new ProcessingResult(change.EventKey, [.. decisions], updated);
+    }
+
+    /// <summary>The deal's fields from the change; a revenue or override that is not a number is a bad value, never guessed.</summary>
+    private static (Deal Deal, string? BadValue) MergeDeal(Deal deal, SalesforceChange change, ProgramConfig config)
+    {
+        string? bad = null;
+        decimal? Number(string field, decimal? known)
+        {
+            if (!change.Has(field))
+            {
+                return known;
+            }
+
+            switch (change.Value(field))
+            {
+                case null:
+                    return null;
+                case FieldValue.NumberValue n:
+                    return n.Value;
+                case var other:
+                    bad ??= $"{field} on opportunity {change.RecordId} is not a number ({other.GetType().Name.Replace("Value", "", StringComparison.Ordinal)})";
+                    return known;
+            }
+        }
+
+        var currency = change.Has(OpportunityFields.CurrencyIsoCode) ? change.Text(OpportunityFields.CurrencyIsoCode) : deal.Currency;
+        if (currency is not null && (currency.Length != 3 || !currency.All(char.IsAsciiLetterUpper)))
+        {
+            bad ??= $"CurrencyIsoCode '{currency}' on opportunity {change.RecordId} is not an ISO currency code";
+        }
+
+        var merged = deal with
+        {
+            StageName = change.Has(OpportunityFields.StageName) ? change.Text(OpportunityFields.StageName) : deal.StageName,
+            Revenue = Number(config.RevenueField, deal.Revenue),
+            RewardOverride = Number(config.RewardOverrideField, deal.RewardOverride),
+            // A single-currency org has no CurrencyIsoCode: its amounts are in the corporate currency.
+            Currency = currency ?? config.DefaultCurrency,
+            CloseDate = change.Has(OpportunityFields.CloseDate) ? change.Date(OpportunityFields.CloseDate) : deal.CloseDate,
+        };
+        return (merged, bad);
+    }
+}

@@ -1,0 +1,33 @@
+using Connector.Referrals.Mapping;
+
+namespace Connector.Referrals.Processing;
+
+/// <summary>
+/// Lead routing for a program: referral leads go to the rep who owns the advocate ("break the lead assignment rules",
+/// seed report). When that rep is missing or inactive, the lead goes to <see cref="FallbackQueueId"/> if set, else it
+/// stays where the org's assignment rule put it.
+/// </summary>
+public sealed record RoutingSettings(bool Enabled = true, string? FallbackQueueId = null);
+
+/// <summary>Everything program-specific the processor reads. Immutable; a changed mapping is a new mapping version.</summary>
+public sealed record ProgramConfig
+{
+    public required string ProgramId { get; init; }
+    public required StateMapping Mapping { get; init; }
+    public RoutingSettings Routing { get; init; } = new();
+
+    /// <summary>The Opportunity field rewards are computed from (revenue share); Amount unless the program says otherwise.</summary>
+    public string RevenueField { get; init; } = "Amount";
+
+    /// <summary>The Opportunity field holding a reward amount set in Salesforce, picked up at completion.</summary>
+    public string RewardOverrideField { get; init; } = "Reward_Amount_Override__c";
+
+    /// <summary>The org's corporate currency: amounts in a single-currency org (no CurrencyIsoCode field) are in it.</summary>
+    public string DefaultCurrency { get; init; } = "USD";
+
+    /// <summary>
+    /// How long a referee stays "already referred": a second referral of the same email inside the window is a duplicate.
+    /// Null: forever.
+    /// </summary>
+    public TimeSpan? DuplicateWindow { get; init; }
+}

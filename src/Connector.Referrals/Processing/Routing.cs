@@ -1,0 +1,44 @@
+namespace Connector.Referrals.Processing;
+
+/// <summary>
+/// Where a new referral lead goes. The seed report's advice, "break the lead assignment rules": the lead goes to the rep
+/// who owns the advocate, which is what gets sales to recruit advocates. Fallbacks, in order: routing off for the program
+/// → the org's rules; owner missing or inactive → the program's fallback queue, else the org's rules. Converted or closed
+/// leads are not re-routed (Salesforce does not let a converted lead change owner).
+/// </summary>
+internal static class Routing
+{
+    public static RoutingDecision? Decide(Referral referral, Advocate advocate, SalesforceChange change, LedgerView view, ProgramConfig config)
+    {
+        if (referral.State is not (ReferralState.Submitted or ReferralState.Working or ReferralState.Qualified) ||
+            change.Flag(LeadFields.IsConverted) == true)
+        {
+            return null;
+        }
+
+        RoutingDecision Decision(RoutingAction action, string? owner, string rule, string why) =>
+            new(referral.Id, referral.LeadId, action, owner, rule, $"{rule}: {why}");
+
+        if (!config.Routing.Enabled)
+        {
+            return Decision(RoutingAction.LeaveToOrgRules, null, "RT-OFF", $"lead routing is switched off for program {config.ProgramId}");
+        }
+
+        var rep = advocate.OwnerUserId is null ? null : view.Reps.FirstOrDefault(r => r.UserId == advocate.OwnerUserId);
+        if (rep is { IsActive: true })
+        {
+            return change.Text(LeadFields.OwnerId) == rep.UserId
+                ? Decision(RoutingAction.AlreadyOwned, rep.UserId, "RT-OWNER", $"lead already owned by {rep.UserId}, the rep who owns advocate {advocate.Id}")
+                : Decision(RoutingAction.AssignToRep, rep.UserId, "RT-OWNER", $"lead goes to {rep.UserId}, the rep who owns advocate {advocate.Id}");
+        }
+
+        var why = advocate.OwnerUserId is null
+            ? $"advocate {advocate.Id} has no owning rep"
+            : rep is null
+                ? $"the owner {advocate.OwnerUserId} of advocate {advocate.Id} is not a known user"
+                : $"the owner {rep.UserId} of advocate {advocate.Id} is inactive";
+        return config.Routing.FallbackQueueId is { } queue
+            ? Decision(RoutingAction.AssignToQueue, queue, "RT-FALLBACK-QUEUE", $"{why}; lead goes to the program's queue {queue}")
+            : Decision(RoutingAction.LeaveToOrgRules, null, "RT-FALLBACK-ORG", $"{why}; the org's assignment rule stands");
+    }
+}
