@@ -138,8 +138,15 @@ public sealed record ProcessingResult(
     Referral? Referral = null,
     Advocate? Advocate = null)
 {
-    /// <summary>False for quarantined changes: they stay re-appliable.</summary>
-    public bool MarksEventApplied => !Decisions.Any(d => d is Quarantined);
+    /// <summary>
+    /// Whether the store records <see cref="EventKey"/> as applied: only when the change had an effect. Quarantined
+    /// changes stay re-appliable; ignored ones too, because what made them no-ops can change — an opportunity row ignored
+    /// while no referral was linked to it must apply when the link's re-read fetches the very same
+    /// "sync:{Id}:{SystemModstamp}" row (found by the randomized test). Re-processing an ignored change is harmless:
+    /// stale stays stale, and a change that had no effect still has none.
+    /// </summary>
+    public bool MarksEventApplied =>
+        Referral is not null || Advocate is not null || Decisions.Any(d => d is not (Ignored or Quarantined));
 
     public IEnumerable<T> OfType<T>() where T : ReferralDecision => Decisions.OfType<T>();
 }

@@ -71,7 +71,22 @@ public sealed class ReferralProcessorTests
         var result = ReferralProcessor.Process(LeadCreated(advocate: null), View(), Config);
 
         Assert.Equal(IgnoreCode.NotAReferral, Assert.IsType<Ignored>(Assert.Single(result.Decisions)).Code);
-        Assert.True(result.MarksEventApplied);
+        Assert.False(result.MarksEventApplied);
+    }
+
+    [Fact]
+    public void Process_OpportunityRowIgnoredBeforeLink_AppliesWhenTheLinksReReadBringsTheSameRow()
+    {
+        // Regression (randomized test, seed 15838): the catch-up row was ignored as "not linked", recorded as applied, and
+        // the re-read after the conversion fetched the same "sync:{Id}:{SystemModstamp}" key, which was then skipped.
+        var row = Stage("Closed Won", T0.AddDays(2), "sync:006:2d") with { IsSnapshot = true };
+        var early = ReferralProcessor.Process(row, View(Registered()), Config);
+
+        var linked = Run(Config, View(Registered()), Org.Converted(T0.AddDays(1), "cdc:4")).Referral!;
+        var reread = ReferralProcessor.Process(row, View(linked) with { EventAlreadyApplied = early.MarksEventApplied }, Config);
+
+        Assert.False(early.MarksEventApplied);
+        Assert.Equal(ReferralState.Won, reread.Referral!.State);
     }
 
     [Fact]
