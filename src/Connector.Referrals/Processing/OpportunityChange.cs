@@ -66,7 +66,7 @@ internal static class OpportunityChange
                 }
                 else if (stateChanged.Kind == TransitionKind.Reversal)
                 {
-                    decisions.Add(ReferralProcessor.RewardRequest(updated, RewardTrigger.WinReversed, referral.WonAt!.Value, stateChanged.To,
+                    decisions.Add(ReferralProcessor.RewardRequest(moved, RewardTrigger.WinReversed, referral.WonAt!.Value, stateChanged.To,
                         $"R-REVERSED: {stateChanged.Reason}", config.DefaultCurrency));
                 }
             }

@@ -88,9 +88,28 @@ public sealed record RewardEvaluationRequested(
     Money? Revenue,
     Money? RewardOverride,
     ReferralState? ReversedTo,
+    DateTimeOffset? ReversedAt,
     string Reason) : ReferralDecision
 {
     public bool IsReversal => Trigger == RewardTrigger.WinReversed;
+
+    /// <summary>
+    /// The reward engine's input. The win date is the commit date of the win (not CloseDate, which reps edit and which
+    /// does not move on a re-win); the ledger supplies the advocate's earlier successful referrals and the referee id.
+    /// </summary>
+    public Rewards.RewardFacts ToRewardFacts(int priorSuccessfulReferrals, string? refereeId = null) => new()
+    {
+        ReferralId = ReferralId,
+        AdvocateId = AdvocateId,
+        RefereeId = refereeId,
+        Won = true,
+        WonDate = DateOnly.FromDateTime(WonAt.UtcDateTime),
+        Revenue = Revenue,
+        RewardOverride = RewardOverride,
+        PriorSuccessfulReferrals = priorSuccessfulReferrals,
+        Reversed = IsReversal,
+        ReversalDate = ReversedAt is { } at ? DateOnly.FromDateTime(at.UtcDateTime) : null,
+    };
 }
 
 /// <summary>The worker re-reads the record and applies it as a snapshot change ("sync:{Id}:{SystemModstamp}").</summary>

@@ -96,6 +96,7 @@ public static class ReferralProcessor
             deal?.Revenue is { } revenue ? new Money(revenue, currency) : null,
             deal?.RewardOverride is { } reward ? new Money(reward, currency) : null,
             reversedTo,
+            reversedTo is null ? null : referral.History.LastOrDefault()?.At,
             reason);
     }
 

@@ -251,7 +251,12 @@ public sealed class ReferralProcessorTests
         Assert.Equal(to, request.ReversedTo);
         Assert.Equal(T0.AddDays(10), request.WonAt);
         Assert.Equal($"reward:{referral!.Id}:reversed:2025-03-11T09:00:00.000Z", request.IdempotencyKey);
+        Assert.Equal(T0.AddDays(20), request.ReversedAt);
         Assert.Null(referral.WonAt);
+
+        var facts = request.ToRewardFacts(priorSuccessfulReferrals: 2);
+        Assert.Equal((true, true, new DateOnly(2025, 3, 11), new DateOnly(2025, 3, 21), 2),
+            (facts.Won, facts.Reversed, facts.WonDate, facts.ReversalDate, facts.PriorSuccessfulReferrals));
     }
 
     [Fact]
