@@ -1,0 +1,89 @@
+using System.Data.Common;
+
+namespace Connector.Ledger.Dialects;
+
+/// <summary>
+/// Everything that differs between SQL engines, in one place, so a SQL Server provider is one more class
+/// (where Microsoft.Data.SqlClient restores) and the stores keep their SQL readable next to its use.
+/// </summary>
+public interface ISqlDialect
+{
+    LedgerProvider Provider { get; }
+
+    /// <summary>Replacements for the <c>{{token}}</c>s in migration scripts: id, timestamp, date, money, json, bool.</summary>
+    IReadOnlyDictionary<string, string> SchemaTokens { get; }
+
+    DbConnection CreateConnection();
+
+    /// <summary>Runs once per opened connection (SQLite pragmas are per connection).</summary>
+    Task PrepareConnectionAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Serializes schema changes between processes for the rest of <paramref name="transaction"/>
+    /// (PostgreSQL: a transaction-scoped advisory lock; SQLite: the write transaction itself).
+    /// </summary>
+    Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
+
+    /// <summary>An INSERT that updates <paramref name="updateColumns"/> when a row with the same key exists.</summary>
+    string Upsert(string table, IReadOnlyList<string> keyColumns, IReadOnlyList<string> columns, IReadOnlyList<string> updateColumns);
+
+    /// <summary>An INSERT that does nothing (affects 0 rows) when the unique <paramref name="conflictColumns"/> already exist.</summary>
+    string InsertIgnoringDuplicate(string table, IReadOnlyList<string> conflictColumns, IReadOnlyList<string> columns);
+
+    /// <summary>Appended to an INSERT so it yields the generated <c>id</c>.</summary>
+    string ReturningId { get; }
+
+    /// <summary>A parameter bound into a JSON column.</summary>
+    string JsonParameter(string name);
+
+    /// <summary>Limits a SELECT (appended after ORDER BY).</summary>
+    string Limit(string parameter);
+
+    bool IsUniqueViolation(DbException exception);
+}
+
+/// <summary>The parts PostgreSQL and SQLite share (both speak INSERT … ON CONFLICT and RETURNING).</summary>
+internal abstract class OnConflictDialect : ISqlDialect
+{
+    public abstract LedgerProvider Provider { get; }
+
+    public abstract IReadOnlyDictionary<string, string> SchemaTokens { get; }
+
+    public abstract DbConnection CreateConnection();
+
+    public abstract Task PrepareConnectionAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    public abstract Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
+
+    public abstract string JsonParameter(string name);
+
+    public abstract bool IsUniqueViolation(DbException exception);
+
+    public string ReturningId => "RETURNING id";
+
+    public string Limit(string parameter) => $"LIMIT {parameter}";
+
+    public string Upsert(string table, IReadOnlyList<string> keyColumns, IReadOnlyList<string> columns, IReadOnlyList<string> updateColumns) =>
+        $"""
+        {Insert(table, columns)}
+        ON CONFLICT ({string.Join(", ", keyColumns)}) DO UPDATE SET {string.Join(", ", updateColumns.Select(c => $"{c} = excluded.{c}"))}
+        """;
+
+    public string InsertIgnoringDuplicate(string table, IReadOnlyList<string> conflictColumns, IReadOnlyList<string> columns) =>
+        $"""
+        {Insert(table, columns)}
+        ON CONFLICT ({string.Join(", ", conflictColumns)}) DO NOTHING
+        """;
+
+    private string Insert(string table, IReadOnlyList<string> columns) =>
+        $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select(c => Parameter(c)))})";
+
+    /// <summary>Rows bind by property name: <c>referral_key</c> ← <c>@ReferralKey</c>; json columns get their cast.</summary>
+    private string Parameter(string column)
+    {
+        var name = "@" + string.Concat(column.Split('_').Select(part => char.ToUpperInvariant(part[0]) + part[1..]));
+        return JsonColumns.Contains(column) ? JsonParameter(name) : name;
+    }
+
+    private static readonly HashSet<string> JsonColumns = new(StringComparer.Ordinal) { "payload" };
+}

@@ -1,0 +1,49 @@
+using System.Data.Common;
+using Dapper;
+using Npgsql;
+
+namespace Connector.Ledger.Dialects;
+
+/// <summary>PostgreSQL through one pooled <see cref="NpgsqlDataSource"/>.</summary>
+internal sealed class PostgreSqlDialect : OnConflictDialect, IAsyncDisposable
+{
+    /// <summary>Advisory lock key for schema migrations ("ledger" in ASCII): any value unique to this application.</summary>
+    private const long MigrationLockKey = 0x6C6564676572;
+
+    private static readonly Dictionary<string, string> Tokens = new(StringComparer.Ordinal)
+    {
+        ["id"] = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        ["timestamp"] = "TIMESTAMPTZ",
+        ["date"] = "DATE",
+        ["money"] = "NUMERIC(18,4)",
+        ["json"] = "JSONB",
+        ["bool"] = "BOOLEAN",
+        ["bigint"] = "BIGINT",
+    };
+
+    private readonly NpgsqlDataSource _dataSource;
+
+    public PostgreSqlDialect(string connectionString)
+    {
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+    }
+
+    public override LedgerProvider Provider => LedgerProvider.PostgreSql;
+
+    public override IReadOnlyDictionary<string, string> SchemaTokens => Tokens;
+
+    public override DbConnection CreateConnection() => _dataSource.CreateConnection();
+
+    public override Task PrepareConnectionAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@Key)", new { Key = MigrationLockKey }, transaction, cancellationToken: cancellationToken));
+
+    // Npgsql sends strings as text; jsonb needs the explicit cast.
+    public override string JsonParameter(string name) => $"CAST({name} AS jsonb)";
+
+    public override bool IsUniqueViolation(DbException exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}

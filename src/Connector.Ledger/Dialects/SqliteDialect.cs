@@ -1,0 +1,63 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace Connector.Ledger.Dialects;
+
+/// <summary>
+/// SQLite: one file in WAL mode. Money is stored as TEXT because SQLite's NUMERIC affinity would turn
+/// 18-digit amounts into doubles; timestamps are fixed-width UTC text so they compare in time order.
+/// </summary>
+internal sealed class SqliteDialect : OnConflictDialect
+{
+    private static readonly Dictionary<string, string> Tokens = new(StringComparer.Ordinal)
+    {
+        ["id"] = "INTEGER PRIMARY KEY AUTOINCREMENT",
+        ["timestamp"] = "TEXT",
+        ["date"] = "TEXT",
+        ["money"] = "TEXT",
+        ["json"] = "TEXT",
+        ["bool"] = "INTEGER",
+        ["bigint"] = "INTEGER",
+    };
+
+    private readonly string _connectionString;
+
+    public SqliteDialect(string connectionString)
+    {
+        // Validates the keywords now rather than at the first open.
+        _connectionString = new SqliteConnectionStringBuilder(connectionString).ConnectionString;
+    }
+
+    public override LedgerProvider Provider => LedgerProvider.Sqlite;
+
+    public override IReadOnlyDictionary<string, string> SchemaTokens => Tokens;
+
+    /// <summary>How long a writer waits for another writer's transaction before failing with SQLITE_BUSY.</summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
+
+    public override async Task PrepareConnectionAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        // WAL persists in the file; synchronous=NORMAL is durable in WAL mode except for the last commits before
+        // a power loss, which redelivery then re-applies (the checkpoint rolls back with them).
+        command.CommandText = $"""
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            PRAGMA foreign_keys = ON;
+            PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};
+            """;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default) already excludes every other writer.
+    public override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    public override string JsonParameter(string name) => name;
+
+    // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY.
+    public override bool IsUniqueViolation(DbException exception) =>
+        exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 };
+}

@@ -1,0 +1,48 @@
+using System.Data.Common;
+using Connector.Ledger.Dialects;
+
+namespace Connector.Ledger;
+
+/// <summary>The configured ledger database: its dialect and ready-to-use connections.</summary>
+public sealed class LedgerDatabase : IAsyncDisposable
+{
+    public LedgerDatabase(ISqlDialect dialect)
+    {
+        Dialect = dialect;
+        LedgerTypeHandlers.Register();
+    }
+
+    public ISqlDialect Dialect { get; }
+
+    public static LedgerDatabase Create(LedgerProvider provider, string connectionString) => new(provider switch
+    {
+        LedgerProvider.Sqlite => new SqliteDialect(connectionString),
+        LedgerProvider.PostgreSql => new PostgreSqlDialect(connectionString),
+        _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "Unknown ledger provider."),
+    });
+
+    public static LedgerDatabase Create(LedgerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Create(options.Provider, options.EffectiveConnectionString);
+    }
+
+    /// <summary>An open connection with the dialect's per-connection settings applied; the caller disposes it.</summary>
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = Dialect.CreateConnection();
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await Dialect.PrepareConnectionAsync(connection, cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync() => Dialect is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+}

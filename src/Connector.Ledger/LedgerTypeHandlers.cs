@@ -1,0 +1,88 @@
+using System.Data;
+using System.Globalization;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Connector.Ledger;
+
+/// <summary>
+/// Dapper's type handlers are process-wide; these make both engines read and write the same values:
+/// timestamps as UTC with microsecond precision (PostgreSQL's), dates as ISO dates, money as exact decimals.
+/// </summary>
+internal static class LedgerTypeHandlers
+{
+    private static int _registered;
+
+    public static void Register()
+    {
+        if (Interlocked.Exchange(ref _registered, 1) == 1)
+        {
+            return;
+        }
+
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        SqlMapper.AddTypeHandler(new UtcTimestampHandler());
+        SqlMapper.AddTypeHandler(new DateOnlyHandler());
+    }
+
+    /// <summary>Drops sub-microsecond ticks so a value reads back equal on both engines.</summary>
+    public static DateTimeOffset ToStoredPrecision(DateTimeOffset value)
+    {
+        var utc = value.ToUniversalTime();
+        return new DateTimeOffset(utc.Ticks - (utc.Ticks % 10), TimeSpan.Zero);
+    }
+
+    private sealed class UtcTimestampHandler : SqlMapper.TypeHandler<DateTimeOffset>
+    {
+        // Fixed width, so SQLite's text comparison is time order.
+        private const string SqliteFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
+
+        public override void SetValue(IDbDataParameter parameter, DateTimeOffset value)
+        {
+            var stored = ToStoredPrecision(value);
+            if (parameter is SqliteParameter)
+            {
+                parameter.DbType = DbType.String;
+                parameter.Value = stored.UtcDateTime.ToString(SqliteFormat, CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                parameter.DbType = DbType.DateTimeOffset;
+                parameter.Value = stored;
+            }
+        }
+
+        public override DateTimeOffset Parse(object value) => value switch
+        {
+            DateTimeOffset offset => offset.ToUniversalTime(),
+            DateTime dateTime => new DateTimeOffset(DateTime.SpecifyKind(dateTime, DateTimeKind.Utc)),
+            string text => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
+            _ => throw new DataException($"Cannot read a timestamp from a {value.GetType().Name}."),
+        };
+    }
+
+    private sealed class DateOnlyHandler : SqlMapper.TypeHandler<DateOnly>
+    {
+        public override void SetValue(IDbDataParameter parameter, DateOnly value)
+        {
+            if (parameter is SqliteParameter)
+            {
+                parameter.DbType = DbType.String;
+                parameter.Value = value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                parameter.DbType = DbType.Date;
+                parameter.Value = value;
+            }
+        }
+
+        public override DateOnly Parse(object value) => value switch
+        {
+            DateOnly date => date,
+            DateTime dateTime => DateOnly.FromDateTime(dateTime),
+            string text => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture),
+            _ => throw new DataException($"Cannot read a date from a {value.GetType().Name}."),
+        };
+    }
+}

@@ -1,0 +1,13 @@
+using Microsoft.Extensions.Logging;
+
+namespace Connector.Ledger;
+
+// Ledger event ids: 51xx.
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 5100, Level = LogLevel.Information, Message = "Ledger migration {Version} ({Name}) applied on {Provider}")]
+    public static partial void MigrationApplied(ILogger logger, int version, string name, LedgerProvider provider);
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Debug, Message = "Ledger schema is up to date at version {Version} on {Provider}")]
+    public static partial void SchemaUpToDate(ILogger logger, int version, LedgerProvider provider);
+}
