@@ -24,11 +24,14 @@ public interface ISqlDialect
     /// </summary>
     Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
 
-    /// <summary>An INSERT that updates <paramref name="updateColumns"/> when a row with the same key exists.</summary>
-    string Upsert(string table, IReadOnlyList<string> keyColumns, IReadOnlyList<string> columns, IReadOnlyList<string> updateColumns);
+    /// <summary>
+    /// <c>INSERT INTO table (columns) VALUES (values)</c> that updates <paramref name="updateColumns"/> from the new
+    /// values when a row with the same <paramref name="keyColumns"/> exists. Lists are comma-separated SQL.
+    /// </summary>
+    string Upsert(string table, string keyColumns, string columns, string values, string updateColumns);
 
-    /// <summary>An INSERT that does nothing (affects 0 rows) when the unique <paramref name="conflictColumns"/> already exist.</summary>
-    string InsertIgnoringDuplicate(string table, IReadOnlyList<string> conflictColumns, IReadOnlyList<string> columns);
+    /// <summary>An INSERT that does nothing (affects 0 rows) when a row with the same unique <paramref name="conflictColumns"/> exists.</summary>
+    string InsertIgnoringDuplicate(string table, string conflictColumns, string columns, string values);
 
     /// <summary>Appended to an INSERT so it yields the generated <c>id</c>.</summary>
     string ReturningId { get; }
@@ -63,27 +66,17 @@ internal abstract class OnConflictDialect : ISqlDialect
 
     public string Limit(string parameter) => $"LIMIT {parameter}";
 
-    public string Upsert(string table, IReadOnlyList<string> keyColumns, IReadOnlyList<string> columns, IReadOnlyList<string> updateColumns) =>
+    public string Upsert(string table, string keyColumns, string columns, string values, string updateColumns) =>
         $"""
-        {Insert(table, columns)}
-        ON CONFLICT ({string.Join(", ", keyColumns)}) DO UPDATE SET {string.Join(", ", updateColumns.Select(c => $"{c} = excluded.{c}"))}
+        INSERT INTO {table} ({columns}) VALUES ({values})
+        ON CONFLICT ({keyColumns}) DO UPDATE SET {string.Join(", ", Split(updateColumns).Select(c => $"{c} = excluded.{c}"))}
         """;
 
-    public string InsertIgnoringDuplicate(string table, IReadOnlyList<string> conflictColumns, IReadOnlyList<string> columns) =>
+    public string InsertIgnoringDuplicate(string table, string conflictColumns, string columns, string values) =>
         $"""
-        {Insert(table, columns)}
-        ON CONFLICT ({string.Join(", ", conflictColumns)}) DO NOTHING
+        INSERT INTO {table} ({columns}) VALUES ({values})
+        ON CONFLICT ({conflictColumns}) DO NOTHING
         """;
 
-    private string Insert(string table, IReadOnlyList<string> columns) =>
-        $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select(c => Parameter(c)))})";
-
-    /// <summary>Rows bind by property name: <c>referral_key</c> ← <c>@ReferralKey</c>; json columns get their cast.</summary>
-    private string Parameter(string column)
-    {
-        var name = "@" + string.Concat(column.Split('_').Select(part => char.ToUpperInvariant(part[0]) + part[1..]));
-        return JsonColumns.Contains(column) ? JsonParameter(name) : name;
-    }
-
-    private static readonly HashSet<string> JsonColumns = new(StringComparer.Ordinal) { "payload" };
+    private static IEnumerable<string> Split(string list) => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 }

@@ -1,0 +1,60 @@
+using Connector.Ledger.Dialects;
+using Dapper;
+
+namespace Connector.Ledger.Checkpoints;
+
+internal static class CheckpointSql
+{
+    public static string Save(ISqlDialect dialect) => dialect.Upsert("stream_checkpoints", "stream",
+        "stream, replay_id, cursor_value, updated_at", "@Stream, @ReplayId, @Cursor, @UpdatedAt",
+        "replay_id, cursor_value, updated_at");
+}
+
+/// <summary>
+/// Stream positions on their own, for streams whose events change nothing in the ledger (and for start-up:
+/// where to resume). Changes that do have effects advance their stream inside <see cref="Ledger.LedgerStore.ApplyAsync"/>.
+/// The replay-id methods have the shape of the streaming client's <c>IReplayCheckpointStore</c>.
+/// </summary>
+public sealed class CheckpointStore
+{
+    private readonly LedgerDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly string _save;
+
+    public CheckpointStore(LedgerDatabase database, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _time = time;
+        _save = CheckpointSql.Save(database.Dialect);
+    }
+
+    public async Task<StreamCheckpoint?> GetAsync(string stream, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleOrDefaultAsync<StreamCheckpoint>(new CommandDefinition("""
+            SELECT stream, replay_id, cursor_value AS cursor, updated_at FROM stream_checkpoints WHERE stream = @Stream
+            """, new { Stream = stream }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<long?> GetReplayIdAsync(string stream, CancellationToken cancellationToken) =>
+        (await GetAsync(stream, cancellationToken).ConfigureAwait(false))?.ReplayId;
+
+    public Task SaveReplayIdAsync(string stream, long replayId, CancellationToken cancellationToken) =>
+        SaveAsync(StreamPosition.AtReplayId(stream, replayId), cancellationToken);
+
+    public async Task<string?> GetCursorAsync(string stream, CancellationToken cancellationToken) =>
+        (await GetAsync(stream, cancellationToken).ConfigureAwait(false))?.Cursor;
+
+    public Task SaveCursorAsync(string stream, string cursor, CancellationToken cancellationToken) =>
+        SaveAsync(StreamPosition.AtCursor(stream, cursor), cancellationToken);
+
+    public async Task SaveAsync(StreamPosition position, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(position);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(_save,
+            new { position.Stream, position.ReplayId, position.Cursor, UpdatedAt = _time.GetUtcNow() },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+}

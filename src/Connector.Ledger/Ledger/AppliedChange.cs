@@ -1,0 +1,35 @@
+using Connector.Ledger.Checkpoints;
+using Connector.Ledger.Outbox;
+using Connector.Ledger.Quarantine;
+using Connector.Ledger.Rewards;
+
+namespace Connector.Ledger.Ledger;
+
+/// <summary>
+/// Everything one incoming Salesforce change does to the ledger, applied by <see cref="LedgerStore.ApplyAsync"/>
+/// in one transaction together with the stream's new position: all of it commits, or none of it.
+/// </summary>
+public sealed record AppliedChange
+{
+    /// <summary>
+    /// Identifies the event across redeliveries and replays (e.g. CDC <c>transactionKey:sequenceNumber</c>, or
+    /// <c>Lead:00Q…:SystemModstamp</c> for a catch-up read). Applying a key twice is a no-op.
+    /// </summary>
+    public required string EventKey { get; init; }
+
+    /// <summary>The stream position this change advances to; null when the change comes from no stream (a re-apply).</summary>
+    public StreamPosition? Checkpoint { get; init; }
+
+    public IReadOnlyList<AdvocateRow> Advocates { get; init; } = [];
+    public IReadOnlyList<ReferralRow> Referrals { get; init; } = [];
+    public IReadOnlyList<ReferralStateChangeRow> StateChanges { get; init; } = [];
+    public IReadOnlyList<RewardEntryRow> RewardEntries { get; init; } = [];
+    public IReadOnlyList<AuditRow> Audit { get; init; } = [];
+    public IReadOnlyList<OutboxMessageRow> Outbox { get; init; } = [];
+
+    /// <summary>Parts of this event that cannot be applied; the event still counts as handled and the stream moves on.</summary>
+    public IReadOnlyList<QuarantineRow> Quarantined { get; init; } = [];
+
+    /// <summary>Open quarantine entries this change re-applies (after a mapping fix): closed with this event key.</summary>
+    public IReadOnlyList<long> ReappliedQuarantineIds { get; init; } = [];
+}

@@ -1,0 +1,245 @@
+using System.Data.Common;
+using Connector.Ledger.Checkpoints;
+using Connector.Ledger.Quarantine;
+using Connector.Ledger.Rewards;
+using Dapper;
+
+namespace Connector.Ledger.Ledger;
+
+/// <summary>
+/// Writes the referral ledger: each incoming change in one transaction with its event key and stream position
+/// (exactly-once effects over at-least-once delivery), and reward payouts. Reads what the domain needs to decide.
+/// </summary>
+public sealed class LedgerStore
+{
+    private const decimal MaxAmount = 100_000_000_000_000m; // NUMERIC(18,4): 14 integer digits
+
+    private readonly LedgerDatabase _database;
+    private readonly TimeProvider _time;
+
+    private readonly string _insertAppliedEvent;
+    private readonly string _saveCheckpoint;
+    private readonly string _upsertAdvocate;
+    private readonly string _upsertReferral;
+    private readonly string _insertStateChange;
+    private readonly string _insertRewardEntry;
+    private readonly string _insertQuarantine;
+    private readonly string _insertAudit;
+    private readonly string _insertOutbox;
+
+    public LedgerStore(LedgerDatabase database, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _time = time;
+        var d = database.Dialect;
+
+        _insertAppliedEvent = d.InsertIgnoringDuplicate("applied_events", "event_key",
+            "event_key, stream, applied_at", "@EventKey, @Stream, @AppliedAt");
+        _saveCheckpoint = CheckpointSql.Save(d);
+        _upsertAdvocate = d.Upsert("advocates", "advocate_id",
+            "advocate_id, contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at",
+            "@AdvocateId, @ContactId, @AccountId, @OwnerId, @Name, @Status, @ReferralCode, @EnrolledOn, @UpdatedAt",
+            "contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at");
+        _upsertReferral = d.Upsert("referrals", "referral_key",
+            """
+            referral_key, referral_id, advocate_id, state, method, lead_id, opportunity_id, logged_by_id,
+            referee_name, referee_email, referee_company, referee_phone, submitted_at, updated_at
+            """,
+            """
+            @ReferralKey, @ReferralId, @AdvocateId, @State, @Method, @LeadId, @OpportunityId, @LoggedById,
+            @RefereeName, @RefereeEmail, @RefereeCompany, @RefereePhone, @SubmittedAt, @UpdatedAt
+            """,
+            """
+            referral_id, advocate_id, state, method, lead_id, opportunity_id, logged_by_id,
+            referee_name, referee_email, referee_company, referee_phone, updated_at
+            """);
+        // History and audit are plain inserts: the unique constraints are the last line of defence. A reward or a
+        // Salesforce write decided again (from another event) is skipped by its idempotency key.
+        _insertStateChange = """
+            INSERT INTO referral_state_changes (referral_key, from_state, to_state, occurred_at, event_key, reason, rule_id, mapping_version, recorded_at)
+            VALUES (@ReferralKey, @FromState, @ToState, @OccurredAt, @EventKey, @Reason, @RuleId, @MappingVersion, @RecordedAt)
+            """;
+        _insertRewardEntry = d.InsertIgnoringDuplicate("reward_entries", "idempotency_key",
+            """
+            idempotency_key, referral_key, advocate_id, beneficiary, kind, amount, currency, effective_on, reason,
+            rule_id, related_key, event_key, recorded_at
+            """,
+            """
+            @IdempotencyKey, @ReferralKey, @AdvocateId, @Beneficiary, @Kind, @Amount, @Currency, @EffectiveOn, @Reason,
+            @RuleId, @RelatedKey, @EventKey, @RecordedAt
+            """);
+        _insertQuarantine = $"""
+            INSERT INTO quarantine (source_event_key, entity, record_id, reason_code, reason, payload, received_at)
+            VALUES (@EventKey, @Entity, @RecordId, @ReasonCode, @Reason, {d.JsonParameter("@Payload")}, @RecordedAt)
+            """;
+        _insertAudit = """
+            INSERT INTO audit_entries (decision_kind, subject, reason, rule_id, mapping_version, event_key, at)
+            VALUES (@DecisionKind, @Subject, @Reason, @RuleId, @MappingVersion, @EventKey, @At)
+            """;
+        _insertOutbox = d.InsertIgnoringDuplicate("outbox_messages", "idempotency_key",
+            "kind, target_sobject, target_id, payload, idempotency_key, created_at",
+            $"@Kind, @TargetSObject, @TargetId, {d.JsonParameter("@Payload")}, @IdempotencyKey, @RecordedAt");
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> in one transaction: records its event key, advances its stream, writes its
+    /// effects. Returns false, writing nothing, when the event key was applied before. Any failure (a constraint
+    /// violation, a lost connection) rolls everything back, the stream position included, and propagates.
+    /// </summary>
+    public async Task<bool> ApplyAsync(AppliedChange change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentException.ThrowIfNullOrWhiteSpace(change.EventKey);
+        foreach (var entry in change.RewardEntries)
+        {
+            EnsureStorable(entry.Amount, entry.IdempotencyKey);
+        }
+
+        var now = _time.GetUtcNow();
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        var first = await ExecuteAsync(connection, transaction, _insertAppliedEvent,
+            new { change.EventKey, change.Checkpoint?.Stream, AppliedAt = now }, cancellationToken).ConfigureAwait(false);
+        if (first == 0)
+        {
+            return false;
+        }
+
+        if (change.Checkpoint is { } position)
+        {
+            await ExecuteAsync(connection, transaction, _saveCheckpoint,
+                new { position.Stream, position.ReplayId, position.Cursor, UpdatedAt = now }, cancellationToken).ConfigureAwait(false);
+        }
+
+        await ExecuteManyAsync(connection, transaction, _upsertAdvocate, change.Advocates, cancellationToken).ConfigureAwait(false);
+        await ExecuteManyAsync(connection, transaction, _upsertReferral, change.Referrals, cancellationToken).ConfigureAwait(false);
+        await ExecuteManyAsync(connection, transaction, _insertStateChange, Stamped(change.StateChanges, change.EventKey, now), cancellationToken).ConfigureAwait(false);
+        await ExecuteManyAsync(connection, transaction, _insertRewardEntry, Stamped(change.RewardEntries, change.EventKey, now), cancellationToken).ConfigureAwait(false);
+        await ExecuteManyAsync(connection, transaction, _insertQuarantine, Stamped(change.Quarantined, change.EventKey, now), cancellationToken).ConfigureAwait(false);
+        if (change.ReappliedQuarantineIds.Count > 0)
+        {
+            await ExecuteAsync(connection, transaction, QuarantineSql.MarkReapplied,
+                change.ReappliedQuarantineIds.Select(id => new { Id = id, ReappliedEventKey = change.EventKey, ResolvedAt = now }), cancellationToken).ConfigureAwait(false);
+        }
+
+        await ExecuteManyAsync(connection, transaction, _insertAudit, Stamped(change.Audit, change.EventKey, now), cancellationToken).ConfigureAwait(false);
+        await ExecuteManyAsync(connection, transaction, _insertOutbox, Stamped(change.Outbox, change.EventKey, now), cancellationToken).ConfigureAwait(false);
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Records that a reward entry was paid. The unique entry id in <c>reward_payouts</c> makes a second payout impossible.</summary>
+    public async Task<PayoutOutcome> RecordPayoutAsync(string rewardIdempotencyKey, string payoutReference, DateTimeOffset paidAt, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(rewardIdempotencyKey);
+        ArgumentException.ThrowIfNullOrWhiteSpace(payoutReference);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var inserted = await ExecuteAsync(connection, transaction, """
+            INSERT INTO reward_payouts (reward_entry_id, paid_at, payout_reference, recorded_at)
+            SELECT id, @PaidAt, @PayoutReference, @RecordedAt FROM reward_entries WHERE idempotency_key = @Key
+            ON CONFLICT (reward_entry_id) DO NOTHING
+            """, new { Key = rewardIdempotencyKey, PaidAt = paidAt, PayoutReference = payoutReference, RecordedAt = _time.GetUtcNow() },
+            cancellationToken).ConfigureAwait(false);
+        var outcome = inserted == 1 ? PayoutOutcome.Recorded
+            : await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM reward_entries WHERE idempotency_key = @Key", new { Key = rewardIdempotencyKey }, transaction,
+                cancellationToken: cancellationToken)).ConfigureAwait(false) == 0 ? PayoutOutcome.NoSuchEntry : PayoutOutcome.AlreadyPaid;
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return outcome;
+    }
+
+    public async Task<bool> IsAppliedAsync(string eventKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM applied_events WHERE event_key = @EventKey", new { EventKey = eventKey },
+            cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+    }
+
+    public async Task<AdvocateRow?> GetAdvocateAsync(string advocateId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleOrDefaultAsync<AdvocateRow>(new CommandDefinition("""
+            SELECT advocate_id, contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at
+            FROM advocates WHERE advocate_id = @AdvocateId
+            """, new { AdvocateId = advocateId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public Task<ReferralRow?> GetReferralAsync(string referralKey, CancellationToken cancellationToken) =>
+        QueryReferralAsync("referral_key = @Value", referralKey, cancellationToken);
+
+    public Task<ReferralRow?> FindReferralByLeadAsync(string leadId, CancellationToken cancellationToken) =>
+        QueryReferralAsync("lead_id = @Value", leadId, cancellationToken);
+
+    public Task<ReferralRow?> FindReferralByOpportunityAsync(string opportunityId, CancellationToken cancellationToken) =>
+        QueryReferralAsync("opportunity_id = @Value", opportunityId, cancellationToken);
+
+    /// <summary>A referral's transitions in the order they were recorded.</summary>
+    public async Task<IReadOnlyList<RecordedStateChange>> GetHistoryAsync(string referralKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<RecordedStateChange>(new CommandDefinition("""
+            SELECT id, referral_key, from_state, to_state, occurred_at, event_key, reason, rule_id, mapping_version, recorded_at
+            FROM referral_state_changes WHERE referral_key = @ReferralKey ORDER BY id
+            """, new { ReferralKey = referralKey }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows];
+    }
+
+    public async Task<IReadOnlyList<RecordedAudit>> GetAuditTrailAsync(string subject, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<RecordedAudit>(new CommandDefinition("""
+            SELECT id, decision_kind, subject, reason, rule_id, mapping_version, event_key, at
+            FROM audit_entries WHERE subject = @Subject ORDER BY id
+            """, new { Subject = subject }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows];
+    }
+
+    private async Task<ReferralRow?> QueryReferralAsync(string condition, string value, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleOrDefaultAsync<ReferralRow>(new CommandDefinition($"""
+            SELECT referral_key, referral_id, advocate_id, state, method, lead_id, opportunity_id, logged_by_id,
+                   referee_name, referee_email, referee_company, referee_phone, submitted_at, updated_at
+            FROM referrals WHERE {condition}
+            """, new { Value = value }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Amounts PostgreSQL would round or reject must not reach it, and SQLite must not store what PostgreSQL could not.</summary>
+    private static void EnsureStorable(decimal amount, string idempotencyKey)
+    {
+        if (decimal.Round(amount, 4) != amount || Math.Abs(amount) >= MaxAmount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(amount), amount,
+                $"Reward entry {idempotencyKey}: amounts are stored as NUMERIC(18,4) (at most 4 decimal places, 14 integer digits); round in the domain first.");
+        }
+    }
+
+    /// <summary>Adds the event key and the ledger's clock to rows that carry neither.</summary>
+    private static IEnumerable<DynamicParameters> Stamped<T>(IReadOnlyList<T> rows, string eventKey, DateTimeOffset now)
+        where T : class
+    {
+        foreach (var row in rows)
+        {
+            var parameters = new DynamicParameters(row);
+            parameters.Add("EventKey", eventKey);
+            parameters.Add("RecordedAt", now);
+            yield return parameters;
+        }
+    }
+
+    private static async Task ExecuteManyAsync(DbConnection connection, DbTransaction transaction, string sql, IEnumerable<object> rows, CancellationToken cancellationToken)
+    {
+        foreach (var row in rows)
+        {
+            await ExecuteAsync(connection, transaction, sql, row, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static Task<int> ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, object parameters, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken));
+}

@@ -1,0 +1,43 @@
+using Connector.Ledger.Checkpoints;
+using Connector.Ledger.Ledger;
+using Connector.Ledger.Migrations;
+using Connector.Ledger.Outbox;
+using Connector.Ledger.Quarantine;
+using Connector.Ledger.Rewards;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Connector.Ledger;
+
+public static class LedgerServiceCollectionExtensions
+{
+    /// <summary>
+    /// The referral ledger on the configured provider (section "Ledger"), its stores, and a hosted service that
+    /// applies pending migrations before other hosted services start.
+    /// </summary>
+    public static IServiceCollection AddReferralLedger(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<LedgerOptions>()
+            .Bind(configuration.GetSection(LedgerOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LedgerOptions>, LedgerOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSingleton(sp => LedgerDatabase.Create(sp.GetRequiredService<IOptions<LedgerOptions>>().Value));
+        // Explicit: DI would otherwise pick the constructor taking IEnumerable<Migration> and resolve it empty.
+        services.AddSingleton(sp => new MigrationRunner(
+            sp.GetRequiredService<LedgerDatabase>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<MigrationRunner>>()));
+        services.AddSingleton<LedgerStore>();
+        services.AddSingleton<CheckpointStore>();
+        services.AddSingleton<QuarantineStore>();
+        services.AddSingleton<OutboxStore>();
+        services.AddSingleton<RewardLedgerQueries>();
+        services.AddHostedService<LedgerMigrationService>();
+        return services;
+    }
+}
