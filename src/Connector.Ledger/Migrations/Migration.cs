@@ -15,7 +15,8 @@ public sealed partial record Migration(int Version, string Name, string Script)
 {
     private const string ResourcePrefix = "Connector.Ledger.Migrations.";
 
-    public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Script.ReplaceLineEndings("\n"))));
+    // Computed on read, not stored: a copy made with `with { Script = ... }` must not keep the old checksum.
+    public string Checksum => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Script.ReplaceLineEndings("\n"))));
 
     /// <summary>The script with the dialect's column types filled in.</summary>
     public string Render(ISqlDialect dialect)

@@ -29,7 +29,12 @@ public sealed class MigrationRunner
         _log = log ?? NullLogger<MigrationRunner>.Instance;
     }
 
-    private sealed record AppliedMigration(int Version, string Name, string Checksum);
+    private sealed record AppliedMigration
+    {
+        public int Version { get; init; }
+        public required string Name { get; init; }
+        public required string Checksum { get; init; }
+    }
 
     /// <summary>Applies what is pending; returns the versions applied by this call (empty when up to date).</summary>
     /// <exception cref="MigrationChecksumException">An applied migration's script has changed.</exception>
