@@ -21,6 +21,13 @@ internal static class LedgerTypeHandlers
         }
 
         DefaultTypeMap.MatchNamesWithUnderscores = true;
+        // Dapper binds types in its built-in map directly and never asks a handler; without this, SQLite would store
+        // local offsets (text that no longer sorts in time order) and Npgsql would refuse non-UTC offsets.
+        foreach (var type in new[] { typeof(DateTimeOffset), typeof(DateTimeOffset?), typeof(DateOnly), typeof(DateOnly?) })
+        {
+            SqlMapper.RemoveTypeMap(type);
+        }
+
         SqlMapper.AddTypeHandler(new UtcTimestampHandler());
         SqlMapper.AddTypeHandler(new DateOnlyHandler());
     }
