@@ -42,6 +42,9 @@ public interface ISqlDialect
     /// <summary>Limits a SELECT (appended after ORDER BY).</summary>
     string Limit(string parameter);
 
+    /// <summary>"<paramref name="column"/> is one of the list <paramref name="parameter"/>".</summary>
+    string InList(string column, string parameter);
+
     bool IsUniqueViolation(DbException exception);
 }
 
@@ -61,6 +64,8 @@ internal abstract class OnConflictDialect : ISqlDialect
     public abstract string JsonParameter(string name);
 
     public abstract bool IsUniqueViolation(DbException exception);
+
+    public abstract string InList(string column, string parameter);
 
     public string ReturningId => "RETURNING id";
 

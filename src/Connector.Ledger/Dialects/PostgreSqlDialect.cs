@@ -42,6 +42,9 @@ internal sealed class PostgreSqlDialect : OnConflictDialect, IAsyncDisposable
     // Npgsql sends strings as text; jsonb needs the explicit cast.
     public override string JsonParameter(string name) => $"CAST({name} AS jsonb)";
 
+    // Dapper hands Npgsql the list as one array parameter.
+    public override string InList(string column, string parameter) => $"{column} = ANY({parameter})";
+
     public override bool IsUniqueViolation(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 

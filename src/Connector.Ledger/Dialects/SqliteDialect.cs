@@ -58,6 +58,9 @@ internal sealed class SqliteDialect : OnConflictDialect
     public override string JsonParameter(string name) => name;
 
     // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY.
+    // Dapper expands the list into (@Ids1, @Ids2, ...).
+    public override string InList(string column, string parameter) => $"{column} IN {parameter}";
+
     public override bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 };
 }

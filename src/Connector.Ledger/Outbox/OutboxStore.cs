@@ -41,10 +41,10 @@ public sealed class OutboxStore
 
         var now = _time.GetUtcNow();
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteAsync(new CommandDefinition("""
+        return await connection.ExecuteAsync(new CommandDefinition($"""
             UPDATE outbox_messages SET dispatched_at = @Now, last_attempt_at = @Now, attempts = attempts + 1, last_error = NULL
-            WHERE id IN @Ids AND dispatched_at IS NULL
-            """, new { Ids = ids, Now = now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            WHERE {_database.Dialect.InList("id", "@Ids")} AND dispatched_at IS NULL
+            """, new { Ids = ids.ToArray(), Now = now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>Records a failed attempt; the message stays pending until it reaches the caller's attempt limit.</summary>
