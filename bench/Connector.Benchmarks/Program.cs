@@ -1,7 +1,6 @@
 using Connector.Benchmarks;
 
 // Not a timed test: prints what the emulator sustains on this machine (issue 2, "Proof of fidelity").
-var options = BenchOptions.Parse(args);
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -9,5 +8,13 @@ Console.CancelKeyPress += (_, e) =>
     cancellation.Cancel();
 };
 
+// `ledger ...`: events/s applied per ledger store (issue 4).
+if (args is ["ledger", .. var ledgerArgs])
+{
+    await LedgerBenchmark.RunAsync(LedgerBenchOptions.Parse(ledgerArgs), Console.Out, cancellation.Token);
+    return;
+}
+
+var options = BenchOptions.Parse(args);
 var report = await EmulatorBenchmark.RunAsync(options, Console.Out, cancellation.Token);
 report.Print(Console.Out);

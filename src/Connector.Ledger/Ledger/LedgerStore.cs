@@ -90,16 +90,50 @@ public sealed class LedgerStore
     public async Task<bool> ApplyAsync(AppliedChange change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
-        ArgumentException.ThrowIfNullOrWhiteSpace(change.EventKey);
-        foreach (var entry in change.RewardEntries)
+        return await ApplyBatchAsync([change], cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>
+    /// Applies consecutive changes of a stream in one transaction (one commit, one fsync: how a worker keeps up with a
+    /// burst on PostgreSQL). Each change is still guarded by its own event key: those applied before are skipped, the
+    /// others applied in order, so the stream ends at the last new change's position. All or nothing: if any change
+    /// fails, none is applied; the caller can then apply them one by one to find the one to quarantine.
+    /// Returns how many changes were new.
+    /// </summary>
+    public async Task<int> ApplyBatchAsync(IReadOnlyList<AppliedChange> changes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        foreach (var change in changes)
         {
-            EnsureStorable(entry.Amount, entry.IdempotencyKey);
+            ArgumentException.ThrowIfNullOrWhiteSpace(change.EventKey);
+            foreach (var entry in change.RewardEntries)
+            {
+                EnsureStorable(entry.Amount, entry.IdempotencyKey);
+            }
         }
 
         var now = _time.GetUtcNow();
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var applied = 0;
+        foreach (var change in changes)
+        {
+            if (await ApplyInTransactionAsync(connection, transaction, change, now, cancellationToken).ConfigureAwait(false))
+            {
+                applied++;
+            }
+        }
 
+        if (applied > 0)
+        {
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return applied;
+    }
+
+    private async Task<bool> ApplyInTransactionAsync(DbConnection connection, DbTransaction transaction, AppliedChange change, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var first = await ExecuteAsync(connection, transaction, _insertAppliedEvent,
             new { change.EventKey, change.Checkpoint?.Stream, AppliedAt = now }, cancellationToken).ConfigureAwait(false);
         if (first == 0)
@@ -107,6 +141,7 @@ public sealed class LedgerStore
             return false;
         }
 
+        // The position first, the effects after: a failing effect must visibly take the position back with it.
         if (change.Checkpoint is { } position)
         {
             await ExecuteAsync(connection, transaction, _saveCheckpoint,
@@ -118,16 +153,10 @@ public sealed class LedgerStore
         await ExecuteManyAsync(connection, transaction, _insertStateChange, Stamped(change.StateChanges, change.EventKey, now), cancellationToken).ConfigureAwait(false);
         await ExecuteManyAsync(connection, transaction, _insertRewardEntry, Stamped(change.RewardEntries, change.EventKey, now), cancellationToken).ConfigureAwait(false);
         await ExecuteManyAsync(connection, transaction, _insertQuarantine, Stamped(change.Quarantined, change.EventKey, now), cancellationToken).ConfigureAwait(false);
-        if (change.ReappliedQuarantineIds.Count > 0)
-        {
-            await ExecuteAsync(connection, transaction, QuarantineSql.MarkReapplied,
-                change.ReappliedQuarantineIds.Select(id => new { Id = id, ReappliedEventKey = change.EventKey, ResolvedAt = now }), cancellationToken).ConfigureAwait(false);
-        }
-
+        await ExecuteManyAsync(connection, transaction, QuarantineSql.MarkReapplied,
+            change.ReappliedQuarantineIds.Select(id => new { Id = id, ReappliedEventKey = change.EventKey, ResolvedAt = now }), cancellationToken).ConfigureAwait(false);
         await ExecuteManyAsync(connection, transaction, _insertAudit, Stamped(change.Audit, change.EventKey, now), cancellationToken).ConfigureAwait(false);
         await ExecuteManyAsync(connection, transaction, _insertOutbox, Stamped(change.Outbox, change.EventKey, now), cancellationToken).ConfigureAwait(false);
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 

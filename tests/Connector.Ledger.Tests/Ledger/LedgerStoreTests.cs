@@ -101,6 +101,39 @@ public abstract class LedgerStoreTests : LedgerTestBase
     }
 
     [Fact]
+    public async Task ApplyBatchAsync_ReplayedPrefixAndDuplicateInside_AppliesOnlyNewChangesAndEndsAtTheLastPosition()
+    {
+        var sut = CreateSut();
+        await sut.ApplyAsync(Sample.NewReferral(), CancellationToken.None);
+        var working = new AppliedChange
+        {
+            EventKey = "cdc:tx3:1",
+            Checkpoint = StreamPosition.AtReplayId(Stream, 102),
+            StateChanges = [Sample.StateChange(from: "Won", to: "Working")],
+        };
+
+        var applied = await sut.ApplyBatchAsync([Sample.NewReferral(), Sample.Won(), Sample.Won(), working], CancellationToken.None);
+
+        Assert.Equal(2, applied);
+        Assert.Equal(102, await Checkpoints.GetReplayIdAsync(Stream, CancellationToken.None));
+        Assert.Equal(["Submitted", "Won", "Working"], (await sut.GetHistoryAsync("R-1", CancellationToken.None)).Select(h => h.ToState));
+    }
+
+    [Fact]
+    public async Task ApplyBatchAsync_OneChangeFails_AppliesNoneOfThem()
+    {
+        var sut = CreateSut();
+        await sut.ApplyAsync(Sample.NewReferral(), CancellationToken.None);
+        var before = await Database.SnapshotAsync();
+        var broken = new AppliedChange { EventKey = "cdc:tx3:1", StateChanges = [Sample.StateChange(referralKey: "R-404")] };
+
+        await Assert.ThrowsAnyAsync<DbException>(() => sut.ApplyBatchAsync([Sample.Won(), broken], CancellationToken.None));
+
+        Assert.Equal(before, await Database.SnapshotAsync());
+        Assert.Equal(100, await Checkpoints.GetReplayIdAsync(Stream, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task ApplyAsync_RewardDecidedAgainByAnotherEvent_KeepsTheFirstEntryOnly()
     {
         var sut = CreateSut();
