@@ -128,33 +128,34 @@ internal static class LedgerBenchmark
             Advocates = [.. Enumerable.Range(0, 500).Select(Advocate)],
         }, cancellationToken);
 
-        var transactions = (events + batch - 1) / batch;
-        var latencies = new double[transactions];
-        var next = -1;
+        // Each writer is one stream with its own referrals, as a worker applies one stream's events in order.
+        var perWriter = events / concurrency;
+        var transactionsPerWriter = (perWriter + batch - 1) / batch;
+        var latencies = new double[transactionsPerWriter * concurrency];
         var runId = Guid.NewGuid().ToString("N")[..8];
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(writer => Task.Run(async () =>
         {
-            int t;
-            while ((t = Interlocked.Increment(ref next)) < transactions)
+            for (var t = 0; t < transactionsPerWriter; t++)
             {
-                var changes = Enumerable.Range(t * batch, Math.Min(batch, events - (t * batch))).Select(i => Change(runId, i)).ToList();
+                var changes = Enumerable.Range(t * batch, Math.Min(batch, perWriter - (t * batch))).Select(j => Change(runId, writer, j)).ToList();
                 var started = Stopwatch.GetTimestamp();
                 var applied = batch == 1
                     ? (await ledger.ApplyAsync(changes[0], cancellationToken) ? 1 : 0)
                     : await ledger.ApplyBatchAsync(changes, cancellationToken);
                 if (applied != changes.Count)
                 {
-                    throw new InvalidOperationException($"Transaction {t}: {changes.Count - applied} change(s) reported as duplicates.");
+                    throw new InvalidOperationException($"Writer {writer}, transaction {t}: {changes.Count - applied} change(s) reported as duplicates.");
                 }
 
-                latencies[t] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                latencies[(writer * transactionsPerWriter) + t] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             }
         }, cancellationToken)));
         var elapsed = clock.Elapsed;
 
         Array.Sort(latencies);
-        return new Figure(store, concurrency, batch, events, elapsed, latencies[transactions / 2], latencies[Math.Min(transactions - 1, (int)(transactions * 0.99))]);
+        return new Figure(store, concurrency, batch, perWriter * concurrency, elapsed,
+            latencies[latencies.Length / 2], latencies[Math.Min(latencies.Length - 1, (int)(latencies.Length * 0.99))]);
     }
 
     private static AdvocateRow Advocate(int n) => new()
@@ -165,37 +166,40 @@ internal static class LedgerBenchmark
         UpdatedAt = DateTimeOffset.UnixEpoch,
     };
 
-    private static AppliedChange Change(string runId, int i)
+    private static AppliedChange Change(string runId, int writer, int j)
     {
-        var at = DateTimeOffset.UnixEpoch.AddSeconds(i);
-        var referralKey = $"{runId}-R{i / 3}"; // each referral moves through three states
-        var state = (i % 3) switch { 0 => "Submitted", 1 => "Working", _ => "Won" };
-        var advocateId = $"a00{i / 3 % 500:D12}AAA";
+        var at = DateTimeOffset.UnixEpoch.AddSeconds(j);
+        var referral = $"{writer}-{j / 3}"; // each referral moves through three states
+        var referralKey = $"{runId}-R{referral}";
+        var leadId = $"00Q{runId}{writer}-{j / 3}";
+        var state = (j % 3) switch { 0 => "Submitted", 1 => "Working", _ => "Won" };
+        var advocateId = $"a00{j / 3 % 500:D12}AAA";
+        var i = $"{writer}-{j}";
         return new AppliedChange
         {
             EventKey = $"{runId}:cdc:{i}",
-            Checkpoint = StreamPosition.AtReplayId("/data/LeadChangeEvent", i),
+            Checkpoint = StreamPosition.AtReplayId($"/data/ChangeEvents/{writer}", j),
             Referrals =
             [
                 new ReferralRow
                 {
                     ReferralKey = referralKey, AdvocateId = advocateId, State = state, Method = "Email",
-                    LeadId = $"00Q{runId}{i / 3:D7}", RefereeEmail = $"referee{i / 3}@example.com", SubmittedAt = at, UpdatedAt = at,
+                    LeadId = leadId, RefereeEmail = $"referee{referral}@example.com", SubmittedAt = at, UpdatedAt = at,
                 },
             ],
             StateChanges = [new ReferralStateChangeRow { ReferralKey = referralKey, ToState = state, OccurredAt = at, Reason = "Lead status mapped", MappingVersion = "m1" }],
             Audit = [new AuditRow { DecisionKind = "StateChange", Subject = $"Referral:{referralKey}", Reason = "Lead status mapped", MappingVersion = "m1", At = at }],
-            RewardEntries = i % 4 == 0
+            RewardEntries = j % 4 == 0
                 ? [new RewardEntryRow
                 {
                     IdempotencyKey = $"{runId}:reward:{i}", ReferralKey = referralKey, AdvocateId = advocateId, Kind = "Earned",
                     Amount = 100.25m, Currency = "USD", EffectiveOn = DateOnly.FromDateTime(at.UtcDateTime), Reason = "Flat",
                 }]
                 : [],
-            Outbox = i % 2 == 0
+            Outbox = j % 2 == 0
                 ? [new OutboxMessageRow
                 {
-                    Kind = OutboxKinds.OwnerChange, TargetSObject = "Lead", TargetId = $"00Q{runId}{i / 3:D7}",
+                    Kind = OutboxKinds.OwnerChange, TargetSObject = "Lead", TargetId = leadId,
                     Payload = """{"OwnerId":"005000000000001AAA"}""", IdempotencyKey = $"{runId}:owner:{i}",
                 }]
                 : [],

@@ -25,7 +25,14 @@ internal sealed class PostgreSqlDialect : OnConflictDialect, IAsyncDisposable
 
     public PostgreSqlDialect(string connectionString)
     {
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxAutoPrepare == 0)
+        {
+            // The ledger runs the same few statements all day: prepared once per connection, they skip parse and plan.
+            builder.MaxAutoPrepare = 32;
+        }
+
+        _dataSource = NpgsqlDataSource.Create(builder);
     }
 
     public override LedgerProvider Provider => LedgerProvider.PostgreSql;

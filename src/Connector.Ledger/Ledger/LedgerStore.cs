@@ -116,12 +116,24 @@ public sealed class LedgerStore
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var applied = 0;
+        var positions = new Dictionary<string, StreamPosition>(StringComparer.Ordinal);
         foreach (var change in changes)
         {
             if (await ApplyInTransactionAsync(connection, transaction, change, now, cancellationToken).ConfigureAwait(false))
             {
                 applied++;
+                if (change.Checkpoint is { } position)
+                {
+                    positions[position.Stream] = position;
+                }
             }
+        }
+
+        // Only each stream's last position matters, and it commits with the effects or not at all.
+        foreach (var position in positions.Values)
+        {
+            await ExecuteAsync(connection, transaction, _saveCheckpoint,
+                new { position.Stream, position.ReplayId, position.Cursor, UpdatedAt = now }, cancellationToken).ConfigureAwait(false);
         }
 
         if (applied > 0)
@@ -139,13 +151,6 @@ public sealed class LedgerStore
         if (first == 0)
         {
             return false;
-        }
-
-        // The position first, the effects after: a failing effect must visibly take the position back with it.
-        if (change.Checkpoint is { } position)
-        {
-            await ExecuteAsync(connection, transaction, _saveCheckpoint,
-                new { position.Stream, position.ReplayId, position.Cursor, UpdatedAt = now }, cancellationToken).ConfigureAwait(false);
         }
 
         await ExecuteManyAsync(connection, transaction, _upsertAdvocate, change.Advocates, cancellationToken).ConfigureAwait(false);

@@ -61,8 +61,8 @@ public abstract class LedgerStoreTests : LedgerTestBase
         await sut.ApplyAsync(Sample.NewReferral(), CancellationToken.None);
         var before = await Database.SnapshotAsync();
         var won = Sample.Won();
-        // The reward for an advocate the ledger does not know is written after the checkpoint, the referral and
-        // its history: its foreign key violation must take all of them back.
+        // The reward for an advocate the ledger does not know is written after the referral and its history (the
+        // checkpoint comes last): its foreign key violation must take all of them back.
         var broken = won with { RewardEntries = [.. won.RewardEntries, Sample.Reward(key: "reward:R-1:extra", advocateId: "a00000000000999AAA")] };
 
         await Assert.ThrowsAnyAsync<DbException>(() => sut.ApplyAsync(broken, CancellationToken.None));
