@@ -153,7 +153,8 @@ public sealed class OutboxDispatcher : IDisposable
             // stays as it was and the whole dispatcher steps back.
             deferred = true;
             var delay = _options.TransientDelay(++_transientFailures);
-            _pausedUntil = now + delay;
+            // From now, not from the pass's start: a budget wait may have taken longer than the pause itself.
+            _pausedUntil = _time.GetUtcNow() + delay;
             var code = e is SalesforceApiException api ? api.ErrorCode : e.GetType().Name;
             Log.Deferred(_logger, code, (long)delay.TotalMilliseconds, ready.Count - state.Dispatched.Count - state.Failures.Count);
         }
@@ -175,7 +176,7 @@ public sealed class OutboxDispatcher : IDisposable
 
         var sent = state.Dispatched.Count + state.Failures.Count;
         Log.BatchDispatched(_logger, ready.Count, state.Dispatched.Count, state.Failures.Count, state.Overridden, state.Calls);
-        var nextCheck = deferred ? _pausedUntil - now : TimeSpan.Zero;
+        var nextCheck = deferred ? _pausedUntil - _time.GetUtcNow() : TimeSpan.Zero;
         return new OutboxPass(sent, state.Dispatched.Count, state.Failures.Count, state.Overridden, state.Calls, 0, deferred, nextCheck);
     }
 
@@ -220,14 +221,15 @@ public sealed class OutboxDispatcher : IDisposable
         IReadOnlyList<RecordResult> results;
         try
         {
-            state.Calls++;
             var records = items.Select(i => i.Record).ToList();
             results = kind == OutboxKinds.OwnerChange
                 ? await _writes.UpdateAsync(sObject, records, OwnerWrite, cancellationToken).ConfigureAwait(false)
                 : await _writes.UpsertAsync(sObject, OutboxPayloads.ExternalIdField, records, ProfileWrite, cancellationToken).ConfigureAwait(false);
+            state.Calls++;
         }
         catch (SalesforceApiException e) when (!OutboxFailures.IsTransient(e))
         {
+            state.Calls++;
             // The call was refused as a whole (a field the org lacks, a malformed id): halve it until the messages
             // at fault are alone, so they do not take the innocent ones down with them.
             if (items.Count == 1)
@@ -276,15 +278,17 @@ public sealed class OutboxDispatcher : IDisposable
         var owners = new Dictionary<string, string?>(StringComparer.Ordinal);
         try
         {
-            state.Calls++;
             await foreach (var row in _queries.QueryAsync(query, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 var owner = row.TryGetProperty("OwnerId", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null;
                 owners[OutboxPayloads.IdKey(row.GetProperty("Id").GetString()!)] = owner;
             }
+
+            state.Calls++;
         }
         catch (SalesforceApiException e) when (!OutboxFailures.IsTransient(e))
         {
+            state.Calls++;
             foreach (var item in written)
             {
                 state.Fail(item, "VERIFY_FAILED: " + OutboxFailures.Describe(e));
@@ -329,9 +333,9 @@ public sealed class OutboxDispatcher : IDisposable
         {
             await _wake.WaitAsync(linked.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
-            // The wait ran out: time to look again.
+            // The wait ran out (time to look again) or the host is stopping (the loop sees the token).
         }
     }
 

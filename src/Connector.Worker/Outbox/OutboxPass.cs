@@ -5,7 +5,7 @@ namespace Connector.Worker.Outbox;
 /// <param name="Dispatched">Messages marked dispatched.</param>
 /// <param name="Failed">Messages that got a failed attempt (Salesforce errors, invalid payloads, overridden owners).</param>
 /// <param name="Overridden">Owner changes written but found overridden on verification (counted in Failed too).</param>
-/// <param name="Calls">Salesforce API calls made.</param>
+/// <param name="Calls">Salesforce API calls answered (a call the budget governor held back never reached Salesforce).</param>
 /// <param name="Held">Messages ready but held back to fill the batch (the oldest has not lingered long enough).</param>
 /// <param name="Deferred">A transient failure stopped the pass; nothing was charged an attempt for it.</param>
 /// <param name="NextCheck">When the dispatcher should look again.</param>
