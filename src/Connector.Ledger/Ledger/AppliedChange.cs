@@ -17,6 +17,12 @@ public sealed record AppliedChange
     /// </summary>
     public required string EventKey { get; init; }
 
+    /// <summary>
+    /// Whether the event key is recorded (and guards the effects). False for a change whose effects must not make the
+    /// event count as applied, e.g. a quarantine row: the event stays re-appliable after a mapping fix.
+    /// </summary>
+    public bool RecordsEventKey { get; init; } = true;
+
     /// <summary>The stream position this change advances to; null when the change comes from no stream (a re-apply).</summary>
     public StreamPosition? Checkpoint { get; init; }
 

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Connector.Ledger.Checkpoints;
+using Connector.Ledger.Dialects;
 using Connector.Ledger.Quarantine;
 using Connector.Ledger.Rewards;
 using Dapper;
@@ -63,11 +64,13 @@ public sealed class LedgerStore
         _insertRewardEntry = d.InsertIgnoringDuplicate("reward_entries", "idempotency_key",
             """
             idempotency_key, referral_key, advocate_id, beneficiary, kind, amount, currency, effective_on, reason,
-            rule_id, related_key, event_key, recorded_at
+            rule_id, related_key, event_key, recorded_at, beneficiary_id, rule_version, stage, cycle, won_on,
+            retention_ends_on, matures_on, choice_options
             """,
             """
             @IdempotencyKey, @ReferralKey, @AdvocateId, @Beneficiary, @Kind, @Amount, @Currency, @EffectiveOn, @Reason,
-            @RuleId, @RelatedKey, @EventKey, @RecordedAt
+            @RuleId, @RelatedKey, @EventKey, @RecordedAt, @BeneficiaryId, @RuleVersion, @Stage, @Cycle, @WonOn,
+            @RetentionEndsOn, @MaturesOn, @ChoiceOptions
             """);
         _insertQuarantine = $"""
             INSERT INTO quarantine (source_event_key, entity, record_id, reason_code, reason, payload, received_at)
@@ -146,11 +149,14 @@ public sealed class LedgerStore
 
     private async Task<bool> ApplyInTransactionAsync(DbConnection connection, DbTransaction transaction, AppliedChange change, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var first = await ExecuteAsync(connection, transaction, _insertAppliedEvent,
-            new { change.EventKey, change.Checkpoint?.Stream, AppliedAt = now }, cancellationToken).ConfigureAwait(false);
-        if (first == 0)
+        if (change.RecordsEventKey)
         {
-            return false;
+            var first = await ExecuteAsync(connection, transaction, _insertAppliedEvent,
+                new { change.EventKey, change.Checkpoint?.Stream, AppliedAt = now }, cancellationToken).ConfigureAwait(false);
+            if (first == 0)
+            {
+                return false;
+            }
         }
 
         await ExecuteManyAsync(connection, transaction, _upsertAdvocate, change.Advocates, cancellationToken).ConfigureAwait(false);
@@ -163,6 +169,85 @@ public sealed class LedgerStore
         await ExecuteManyAsync(connection, transaction, _insertAudit, Stamped(change.Audit, change.EventKey, now), cancellationToken).ConfigureAwait(false);
         await ExecuteManyAsync(connection, transaction, _insertOutbox, Stamped(change.Outbox, change.EventKey, now), cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction that reads, decides and writes: what it reads through the
+    /// <see cref="ILedgerTransaction"/> is the state its writes build on, and everything (effects, event keys,
+    /// checkpoints) commits together when it returns, or not at all when it throws. This is how a change is applied
+    /// exactly once: check the event key, load what the domain needs, decide, write, advance the stream.
+    /// </summary>
+    public async Task<T> InTransactionAsync<T>(Func<ILedgerTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var scope = new TransactionScope(this, connection, transaction, _time.GetUtcNow());
+        var result = await work(scope, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// One change decided inside its transaction: <paramref name="decide"/> sees the ledger as of this transaction
+    /// (null: nothing to write); the event key is checked first and a change applied before is not decided again.
+    /// The stream moves to <paramref name="checkpoint"/> whether or not the change had effects: it was handled.
+    /// Returns false when the event key was already applied.
+    /// </summary>
+    public Task<bool> ApplyAsync(
+        string eventKey, Func<ILedgerReader, CancellationToken, Task<AppliedChange?>> decide, StreamPosition? checkpoint, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventKey);
+        ArgumentNullException.ThrowIfNull(decide);
+        return InTransactionAsync(async (tx, ct) =>
+        {
+            var fresh = !await tx.IsAppliedAsync(eventKey, ct).ConfigureAwait(false);
+            if (fresh && await decide(tx, ct).ConfigureAwait(false) is { } change)
+            {
+                fresh = await tx.WriteAsync(change, ct).ConfigureAwait(false);
+            }
+
+            if (checkpoint is not null)
+            {
+                await tx.SaveCheckpointAsync(checkpoint, ct).ConfigureAwait(false);
+            }
+
+            return fresh;
+        }, cancellationToken);
+    }
+
+    private sealed class TransactionScope(LedgerStore store, DbConnection connection, DbTransaction transaction, DateTimeOffset now) : ILedgerTransaction
+    {
+        public ISqlDialect Dialect => store._database.Dialect;
+
+        public DateTimeOffset Now => now;
+
+        public async Task<bool> IsAppliedAsync(string eventKey, CancellationToken cancellationToken) =>
+            await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM applied_events WHERE event_key = @EventKey", new { EventKey = eventKey }, transaction,
+                cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+
+        public async Task<IReadOnlyList<TRow>> QueryAsync<TRow>(string sql, object? parameters, CancellationToken cancellationToken) =>
+            [.. await connection.QueryAsync<TRow>(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)];
+
+        public async Task<bool> WriteAsync(AppliedChange change, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(change);
+            ArgumentException.ThrowIfNullOrWhiteSpace(change.EventKey);
+            foreach (var entry in change.RewardEntries)
+            {
+                EnsureStorable(entry.Amount, entry.IdempotencyKey);
+            }
+
+            return await store.ApplyInTransactionAsync(connection, transaction, change, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        public Task<int> ExecuteAsync(string sql, object? parameters, CancellationToken cancellationToken) =>
+            connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken));
+
+        public Task SaveCheckpointAsync(StreamPosition position, CancellationToken cancellationToken) =>
+            LedgerStore.ExecuteAsync(connection, transaction, store._saveCheckpoint,
+                new { position.Stream, position.ReplayId, position.Cursor, UpdatedAt = now }, cancellationToken);
     }
 
     /// <summary>Records that a reward entry was paid. The unique entry id in <c>reward_payouts</c> makes a second payout impossible.</summary>

@@ -19,6 +19,17 @@ public sealed record RewardEntryRow
     public required string Reason { get; init; }
     public string? RuleId { get; init; }
     public string? RelatedKey { get; init; }
+
+    // What the reward engine reads back from its own entries (migration 0002); null for entries written without it.
+    public string? BeneficiaryId { get; init; }
+    public int? RuleVersion { get; init; }
+    public string? Stage { get; init; }
+    public int? Cycle { get; init; }
+    public DateOnly? WonOn { get; init; }
+    public DateOnly? RetentionEndsOn { get; init; }
+    public DateOnly? MaturesOn { get; init; }
+    /// <summary>JSON array of the reward choice's options; null when there is no choice.</summary>
+    public string? ChoiceOptions { get; init; }
 }
 
 /// <summary>A reward entry as stored, with its payout if it has one.</summary>
