@@ -13,6 +13,8 @@ public sealed record AdvocateRow
     public DateOnly? EnrolledOn { get; init; }
     /// <summary>When Salesforce last changed it (SystemModstamp), not when the ledger wrote it.</summary>
     public required DateTimeOffset UpdatedAt { get; init; }
+    /// <summary>Commit time of the last applied Advocate__c change; older changes are stale (migration 0002).</summary>
+    public DateTimeOffset? Watermark { get; init; }
 }
 
 /// <summary>A referral's current row, upserted by <see cref="ReferralKey"/>; its history is in state changes.</summary>
@@ -33,6 +35,18 @@ public sealed record ReferralRow
     public string? RefereePhone { get; init; }
     public required DateTimeOffset SubmittedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
+
+    // The domain's state beyond the 0001 columns (migration 0002): see Applying/DomainRows.
+    public string? RefereeEmailKey { get; init; }
+    public string? DuplicateOf { get; init; }
+    public DateTimeOffset? WonAt { get; init; }
+    public DateTimeOffset? LeadWatermark { get; init; }
+    public DateTimeOffset? OpportunityWatermark { get; init; }
+    public string? DealStage { get; init; }
+    public decimal? DealRevenue { get; init; }
+    public string? DealCurrency { get; init; }
+    public decimal? DealRewardOverride { get; init; }
+    public DateOnly? DealCloseDate { get; init; }
 }
 
 /// <summary>One transition in a referral's append-only history, with why it happened.</summary>

@@ -39,21 +39,27 @@ public sealed class LedgerStore
             "event_key, stream, applied_at", "@EventKey, @Stream, @AppliedAt");
         _saveCheckpoint = CheckpointSql.Save(d);
         _upsertAdvocate = d.Upsert("advocates", "advocate_id",
-            "advocate_id, contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at",
-            "@AdvocateId, @ContactId, @AccountId, @OwnerId, @Name, @Status, @ReferralCode, @EnrolledOn, @UpdatedAt",
-            "contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at");
+            "advocate_id, contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark",
+            "@AdvocateId, @ContactId, @AccountId, @OwnerId, @Name, @Status, @ReferralCode, @EnrolledOn, @UpdatedAt, @Watermark",
+            "contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark");
         _upsertReferral = d.Upsert("referrals", "referral_key",
             """
             referral_key, referral_id, advocate_id, state, method, lead_id, opportunity_id, logged_by_id,
-            referee_name, referee_email, referee_company, referee_phone, submitted_at, updated_at
+            referee_name, referee_email, referee_company, referee_phone, submitted_at, updated_at,
+            referee_email_key, duplicate_of, won_at, lead_watermark, opportunity_watermark,
+            deal_stage, deal_revenue, deal_currency, deal_reward_override, deal_close_date
             """,
             """
             @ReferralKey, @ReferralId, @AdvocateId, @State, @Method, @LeadId, @OpportunityId, @LoggedById,
-            @RefereeName, @RefereeEmail, @RefereeCompany, @RefereePhone, @SubmittedAt, @UpdatedAt
+            @RefereeName, @RefereeEmail, @RefereeCompany, @RefereePhone, @SubmittedAt, @UpdatedAt,
+            @RefereeEmailKey, @DuplicateOf, @WonAt, @LeadWatermark, @OpportunityWatermark,
+            @DealStage, @DealRevenue, @DealCurrency, @DealRewardOverride, @DealCloseDate
             """,
             """
             referral_id, advocate_id, state, method, lead_id, opportunity_id, logged_by_id,
-            referee_name, referee_email, referee_company, referee_phone, updated_at
+            referee_name, referee_email, referee_company, referee_phone, updated_at,
+            referee_email_key, duplicate_of, won_at, lead_watermark, opportunity_watermark,
+            deal_stage, deal_revenue, deal_currency, deal_reward_override, deal_close_date
             """);
         // History and audit are plain inserts: the unique constraints are the last line of defence. A reward or a
         // Salesforce write decided again (from another event) is skipped by its idempotency key.

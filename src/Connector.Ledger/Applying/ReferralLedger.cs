@@ -1,0 +1,299 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Connector.Ledger.Checkpoints;
+using Connector.Ledger.Ledger;
+using Connector.Ledger.Outbox;
+using Connector.Ledger.Quarantine;
+using Connector.Ledger.Rewards;
+using Connector.Referrals;
+using Connector.Referrals.Processing;
+using Connector.Referrals.Rewards;
+
+namespace Connector.Ledger.Applying;
+
+/// <summary>A change as delivered, with the stream position it moves the stream to once handled.</summary>
+public sealed record IncomingChange(SalesforceChange Change, StreamPosition? Checkpoint);
+
+/// <summary>
+/// The apply path: one Salesforce change, delivered at least once, has its effects exactly once. In ONE transaction:
+/// skip a change whose event key was applied; load the rows the processor asks for; decide (processor, then the
+/// reward engine for each evaluation it requests); write the new values, history, rewards, audit, outbox and
+/// quarantine rows, the event key when the change had an effect, and the stream's new position. A crash anywhere
+/// leaves all of it — checkpoint included — as before the change, so redelivery from the checkpoint completes it.
+/// <para>Ignored changes write nothing (a redelivered stream changes no row); quarantined ones write their
+/// quarantine row once and stay unapplied, to be re-applied with <see cref="ReapplyQuarantinedAsync"/>.</para>
+/// </summary>
+public sealed partial class ReferralLedger
+{
+    private readonly LedgerStore _store;
+    private readonly LedgerProgram _program;
+
+    public ReferralLedger(LedgerStore store, LedgerProgram program)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(program);
+        _store = store;
+        _program = program;
+    }
+
+    public LedgerProgram Program => _program;
+
+    /// <summary>Test seam: runs after a change is decided and before its rows are written (a throw simulates a crash).</summary>
+    internal Action<SalesforceChange>? BeforeWrite { get; set; }
+
+    public Task<ApplyOutcome> ApplyAsync(SalesforceChange change, StreamPosition? checkpoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return _store.InTransactionAsync(async (tx, ct) =>
+        {
+            var outcome = await ApplyInTransactionAsync(tx, change, checkpoint, null, ct).ConfigureAwait(false);
+            if (checkpoint is not null)
+            {
+                await tx.SaveCheckpointAsync(checkpoint, ct).ConfigureAwait(false);
+            }
+
+            return outcome;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Consecutive changes in one transaction (one commit): each still decided on the ledger as the ones before it in
+    /// the batch left it, each guarded by its own event key. All or nothing: a failure rolls back the whole batch and
+    /// every stream stays where it was.
+    /// </summary>
+    public Task<IReadOnlyList<ApplyOutcome>> ApplyBatchAsync(IReadOnlyList<IncomingChange> changes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        return _store.InTransactionAsync<IReadOnlyList<ApplyOutcome>>(async (tx, ct) =>
+        {
+            var outcomes = new List<ApplyOutcome>(changes.Count);
+            var positions = new Dictionary<string, StreamPosition>(StringComparer.Ordinal);
+            foreach (var incoming in changes)
+            {
+                outcomes.Add(await ApplyInTransactionAsync(tx, incoming.Change, incoming.Checkpoint, null, ct).ConfigureAwait(false));
+                if (incoming.Checkpoint is { } position)
+                {
+                    positions[position.Stream] = position;
+                }
+            }
+
+            foreach (var position in positions.Values)
+            {
+                await tx.SaveCheckpointAsync(position, ct).ConfigureAwait(false);
+            }
+
+            return outcomes;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a quarantined change through the same path again (after the mapping is fixed, the advocate arrived…). The
+    /// quarantine entry is resolved unless the change is quarantined again; no stream moves. Null when there is no
+    /// open entry with that id.
+    /// </summary>
+    public Task<ApplyOutcome?> ReapplyQuarantinedAsync(long quarantineId, CancellationToken cancellationToken) =>
+        _store.InTransactionAsync<ApplyOutcome?>(async (tx, ct) =>
+        {
+            var entries = await tx.QueryAsync<QuarantineEntry>("""
+                SELECT id, source_event_key, entity, record_id, reason_code, reason, payload, received_at, resolved_at, reapplied_event_key
+                FROM quarantine WHERE id = @Id AND resolved_at IS NULL
+                """, new { Id = quarantineId }, ct).ConfigureAwait(false);
+            return entries is [var entry]
+                ? await ApplyInTransactionAsync(tx, ChangeJson.Deserialize(entry.Payload), null, entry.Id, ct).ConfigureAwait(false)
+                : null;
+        }, cancellationToken);
+
+    /// <summary>The users who can own leads, as the worker reads them from Salesforce (routing needs active/inactive).</summary>
+    public Task SaveSalesRepsAsync(IEnumerable<SalesRep> reps, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reps);
+        var rows = reps.ToList();
+        return _store.InTransactionAsync(async (tx, ct) =>
+        {
+            var sql = tx.Dialect.Upsert("sales_reps", "user_id", "user_id, is_active, name, updated_at",
+                "@UserId, @IsActive, @Name, @UpdatedAt", "is_active, name, updated_at");
+            foreach (var rep in rows)
+            {
+                await tx.ExecuteAsync(sql, new { rep.UserId, rep.IsActive, rep.Name, UpdatedAt = tx.Now }, ct).ConfigureAwait(false);
+            }
+
+            return rows.Count;
+        }, cancellationToken);
+    }
+
+    private async Task<ApplyOutcome> ApplyInTransactionAsync(
+        ILedgerTransaction tx, SalesforceChange change, StreamPosition? checkpoint, long? reappliedQuarantineId, CancellationToken ct)
+    {
+        if (await tx.IsAppliedAsync(change.EventKey, ct).ConfigureAwait(false))
+        {
+            if (reappliedQuarantineId is { } done)
+            {
+                // Applied meanwhile (redelivered after the fix): nothing left to do for the quarantine entry.
+                await tx.WriteAsync(new AppliedChange { EventKey = change.EventKey, RecordsEventKey = false, ReappliedQuarantineIds = [done] }, ct).ConfigureAwait(false);
+            }
+
+            return new ApplyOutcome(change.EventKey, ApplyStatus.Duplicate, []);
+        }
+
+        var view = await DomainRows.LoadViewAsync(tx, ReferralProcessor.LookupFor(change), ct).ConfigureAwait(false);
+        var result = ReferralProcessor.Process(change, view, _program.Config);
+        var effects = await EffectsAsync(tx, change, view, result, reappliedQuarantineId is null, ct).ConfigureAwait(false);
+        var quarantined = result.Decisions.Any(d => d is Quarantined);
+        var status = result.MarksEventApplied ? ApplyStatus.Applied : quarantined ? ApplyStatus.Quarantined : ApplyStatus.Ignored;
+
+        BeforeWrite?.Invoke(change);
+        var resolves = reappliedQuarantineId is { } id && !quarantined;
+        if (result.MarksEventApplied || effects.Quarantine.Count > 0 || resolves)
+        {
+            var written = await tx.WriteAsync(new AppliedChange
+            {
+                EventKey = change.EventKey,
+                RecordsEventKey = result.MarksEventApplied,
+                Checkpoint = checkpoint,
+                Advocates = result.Advocate is { } advocate ? [DomainRows.ToRow(advocate, tx.Now)] : [],
+                Referrals = result.Referral is { } referral ? [DomainRows.ToRow(referral, tx.Now)] : [],
+                StateChanges = effects.StateChanges,
+                RewardEntries = effects.Rewards,
+                Audit = result.MarksEventApplied ? effects.Audit : [.. effects.Audit.Where(a => a.DecisionKind == nameof(Quarantined))],
+                Outbox = result.MarksEventApplied ? effects.Outbox : [],
+                Quarantined = effects.Quarantine,
+                ReappliedQuarantineIds = resolves ? [reappliedQuarantineId!.Value] : [],
+            }, ct).ConfigureAwait(false);
+            if (!written)
+            {
+                return new ApplyOutcome(change.EventKey, ApplyStatus.Duplicate, []);
+            }
+        }
+
+        return new ApplyOutcome(change.EventKey, status, result.Decisions, effects.Rewards.Count);
+    }
+
+    private sealed record Effects(
+        List<ReferralStateChangeRow> StateChanges, List<RewardEntryRow> Rewards, List<AuditRow> Audit, List<OutboxMessageRow> Outbox, List<QuarantineRow> Quarantine);
+
+    private async Task<Effects> EffectsAsync(
+        ILedgerTransaction tx, SalesforceChange change, LedgerView view, ProcessingResult result, bool quarantineIfNew, CancellationToken ct)
+    {
+        var mappingVersion = _program.Config.Mapping.Version;
+        var effects = new Effects([], [], [], [], []);
+        if (result.Referral is { } referral)
+        {
+            var before = view.Referrals.FirstOrDefault(r => r.Id == referral.Id)?.History.Count ?? 0;
+            effects.StateChanges.AddRange(referral.History.Skip(before).Select(h => DomainRows.ToRow(referral.Id, h)));
+        }
+
+        var emitted = new List<Referrals.Rewards.RewardEntry>();
+        foreach (var decision in result.Decisions)
+        {
+            switch (decision)
+            {
+                case Ignored:
+                    continue;
+                case RewardEvaluationRequested request:
+                    await EvaluateRewardsAsync(tx, request, result.Referral, emitted, effects, ct).ConfigureAwait(false);
+                    break;
+                case RoutingDecision { ChangesOwner: true } routing:
+                    effects.Outbox.Add(new OutboxMessageRow
+                    {
+                        Kind = OutboxKinds.OwnerChange,
+                        TargetSObject = "Lead",
+                        TargetId = routing.LeadId,
+                        Payload = JsonSerializer.Serialize(new Dictionary<string, string?> { ["OwnerId"] = routing.OwnerId }),
+                        IdempotencyKey = $"owner:{routing.LeadId}:{routing.OwnerId}",
+                    });
+                    break;
+                case AdvocateInvitationRequested invitation:
+                    // One-click invitation: an Advocate__c upserted by external id, so a re-dispatch finds the same record.
+                    effects.Outbox.Add(new OutboxMessageRow
+                    {
+                        Kind = OutboxKinds.ProfileUpsert,
+                        TargetSObject = "Advocate__c",
+                        TargetId = $"contact:{invitation.ContactId}",
+                        Payload = JsonSerializer.Serialize(new Dictionary<string, string?>
+                        {
+                            ["External_Key__c"] = $"contact:{invitation.ContactId}",
+                            ["Contact__c"] = invitation.ContactId,
+                            ["Account__c"] = invitation.AccountId,
+                            ["OwnerId"] = invitation.OwnerUserId,
+                            ["Status__c"] = AdvocateStatus.Invited.ToPicklist(),
+                        }),
+                        IdempotencyKey = $"invite:{invitation.ContactId}",
+                    });
+                    break;
+                case Quarantined quarantine when quarantineIfNew:
+                    if (!await DomainRows.HasOpenQuarantineAsync(tx, change.EventKey, ct).ConfigureAwait(false))
+                    {
+                        effects.Quarantine.Add(new QuarantineRow
+                        {
+                            Entity = change.Entity.ToString(),
+                            RecordId = change.RecordId.Length <= 18 ? change.RecordId : null,
+                            ReasonCode = quarantine.Code.ToString(),
+                            Reason = DomainRows.Cut(quarantine.Reason),
+                            Payload = ChangeJson.Serialize(change),
+                        });
+                    }
+
+                    break;
+            }
+
+            effects.Audit.Add(new AuditRow
+            {
+                DecisionKind = decision.GetType().Name,
+                Subject = DomainRows.Cut(SubjectOf(decision, change), 200),
+                Reason = DomainRows.Cut(decision.Reason),
+                RuleId = RuleIdOf(decision),
+                MappingVersion = mappingVersion,
+                At = tx.Now,
+            });
+        }
+
+        return effects;
+    }
+
+    private async Task EvaluateRewardsAsync(
+        ILedgerTransaction tx, RewardEvaluationRequested request, Referral? referral, List<Referrals.Rewards.RewardEntry> emitted, Effects effects, CancellationToken ct)
+    {
+        var (existing, paid) = await DomainRows.LoadRewardsAsync(tx, request.ReferralId, ct).ConfigureAwait(false);
+        var priorWins = await DomainRows.CountOtherWinsAsync(tx, request.AdvocateId, request.ReferralId, ct).ConfigureAwait(false);
+        var facts = request.ToRewardFacts(priorWins, referral?.LeadId);
+        var evaluation = RewardEngine.Evaluate(facts, _program.Rules, [.. existing, .. emitted], paid, DateOnly.FromDateTime(tx.Now.UtcDateTime), _program.Rates);
+        emitted.AddRange(evaluation.NewEntries);
+        effects.Rewards.AddRange(evaluation.NewEntries.Select(e => DomainRows.ToRow(e, request.AdvocateId)));
+        effects.Audit.AddRange(evaluation.Issues.Select(issue => new AuditRow
+        {
+            DecisionKind = "RewardIssue",
+            Subject = $"Referral:{request.ReferralId}",
+            Reason = DomainRows.Cut($"{issue.Code}: {issue.Message}"),
+            RuleId = _program.Rules.VersionId,
+            MappingVersion = _program.Config.Mapping.Version,
+            At = tx.Now,
+        }));
+    }
+
+    private static string SubjectOf(ReferralDecision decision, SalesforceChange change) => decision switch
+    {
+        ReferralRegistered d => $"Referral:{d.ReferralId}",
+        StateChanged d => $"Referral:{d.ReferralId}",
+        OpportunityLinked d => $"Referral:{d.ReferralId}",
+        DuplicateDetected d => $"Referral:{d.DuplicateReferralId ?? d.OriginalReferralId}",
+        RoutingDecision d => $"Referral:{d.ReferralId}",
+        RewardEvaluationRequested d => $"Referral:{d.ReferralId}",
+        ResyncRequested d => $"{d.Entity}:{d.RecordId}",
+        AdvocateUpdated d => $"Advocate:{d.Advocate.Id}",
+        AdvocateInvitationRequested d => $"Contact:{d.ContactId}",
+        _ => $"{change.Entity}:{change.RecordId}",
+    };
+
+    private string? RuleIdOf(ReferralDecision decision) => decision switch
+    {
+        StateChanged d => d.RuleId,
+        RoutingDecision d => d.RuleId,
+        RewardEvaluationRequested => _program.Rules.VersionId,
+        Quarantined d => $"Q-{d.Code}",
+        _ => RulePrefix().Match(decision.Reason) is { Success: true } match ? match.Groups[1].Value : null,
+    };
+
+    [GeneratedRegex(@"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+):")]
+    private static partial Regex RulePrefix();
+}
