@@ -15,6 +15,8 @@ internal sealed class InMemoryLedger(ProgramConfig config, IEnumerable<Advocate>
 
     public IReadOnlyDictionary<string, Referral> Referrals => _referrals;
 
+    public IReadOnlySet<string> AppliedEventKeys => _applied;
+
     public List<(string EventKey, ReferralDecision Decision)> Decisions { get; } = [];
 
     public List<Quarantined> Quarantine { get; } = [];
