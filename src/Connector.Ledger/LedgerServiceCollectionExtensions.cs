@@ -1,3 +1,4 @@
+using Connector.Ledger.Applying;
 using Connector.Ledger.Checkpoints;
 using Connector.Ledger.Ledger;
 using Connector.Ledger.Migrations;
@@ -37,7 +38,21 @@ public static class LedgerServiceCollectionExtensions
         services.AddSingleton<QuarantineStore>();
         services.AddSingleton<OutboxStore>();
         services.AddSingleton<RewardLedgerQueries>();
+        // The program (state mapping from the org's status/stage tables, reward rules) is built by the host, which
+        // reads the org: register it with AddReferralLedgerProgram. Resolving the ledger without one is a setup error.
+        services.AddSingleton(sp => new ReferralLedger(
+            sp.GetRequiredService<LedgerStore>(),
+            sp.GetService<LedgerProgram>() ?? throw new InvalidOperationException(
+                "ReferralLedger needs a LedgerProgram: call services.AddReferralLedgerProgram(...) with the program's config and reward rules.")));
         services.AddHostedService<LedgerMigrationService>();
+        return services;
+    }
+
+    /// <summary>The program <see cref="ReferralLedger"/> applies changes for; validated when first resolved.</summary>
+    public static IServiceCollection AddReferralLedgerProgram(this IServiceCollection services, Func<IServiceProvider, LedgerProgram> program)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        services.AddSingleton(program);
         return services;
     }
 }
