@@ -74,6 +74,17 @@ internal static class OpportunityChange
             updated = moved;
         }
 
+        // A win decided before the deal's revenue was known (a partial stage event applied before the re-read that
+        // brings the amount, as happens when re-reads are asynchronous) earned nothing: once revenue or override
+        // arrives for the same win, the reward is evaluated again under the same key, which the engine keys by win.
+        if (decisions.Count == 0 && updated.State == ReferralState.Won && updated.WonAt is { } wonAt &&
+            referral.Deal is { Revenue: null, RewardOverride: null } && (deal.Revenue is not null || deal.RewardOverride is not null))
+        {
+            decisions.Add(ReferralProcessor.RewardRequest(updated, RewardTrigger.Won, wonAt, null,
+                $"R-WON-REVENUE: the deal's revenue became known after the win at {ReferralProcessor.Stamp(wonAt)}; the win is evaluated again",
+                config.DefaultCurrency));
+        }
+
         return new ProcessingResult(change.EventKey, [.. decisions], updated);
     }
 

@@ -58,18 +58,70 @@ public abstract class ExactlyOnceTests : LedgerTestBase
             await run.AssertMatchesOracleAsync();
 
             // Redelivering the whole stream again changes no row. applied_events may grow: the domain does not mark
-            // ignored changes applied, and a few (e.g. an opportunity change ignored before its lead's conversion was
-            // seen) become effect-free applied changes on the second pass; every other table must stay as it was.
+            // ignored changes applied, and an opportunity change ignored before its lead's conversion was seen, whose
+            // commit time equals the referral's opportunity watermark (not strictly older, so not stale), comes back
+            // from the processor with the unchanged referral and so counts as applied on the second pass. Every other
+            // table must stay exactly as it was.
             var before = await CountRowsAsync(run.Database);
+            var keysBefore = await AppliedKeysAsync(run.Database);
             await run.ApplyAsync(0, run.Stream.Count, payHalfway: false);
             var after = await CountRowsAsync(run.Database);
             var changed = Tables.Where(t => t != "applied_events" && before[t] != after[t]).ToList();
             Assert.True(changed.Count == 0, $"seed {seed}: replay changed rows: " + string.Join(", ", changed.Select(t => $"{t} {before[t]} → {after[t]}")));
+            var newKeys = (await AppliedKeysAsync(run.Database)).Except(keysBefore).ToList();
+            // Only changes the first pass ignored may count as applied now (a redelivered applied change is a duplicate).
+            Assert.All(newKeys, key => Assert.StartsWith("cdc:006", key, StringComparison.Ordinal));
             Assert.True(after["applied_events"] - before["applied_events"] <= 10, $"seed {seed}: replay applied {after["applied_events"] - before["applied_events"]} more events");
             sequences += run.Org.Leads.Count(l => l.IsReferral);
         }
 
         Assert.True(sequences >= 100 || Seeds(3).Length == 1, $"only {sequences} referral sequences generated");
+    }
+
+    [Fact]
+    public async Task ApplyBatchAsync_GeneratedStreamsInRandomBatches_MatchOracle()
+    {
+        foreach (var seed in Seeds(3))
+        {
+            var run = await Run.StartAsync(this, seed + 1);
+            await run.ApplyInBatchesAsync(new Random(seed), run.Stream.Count, payHalfway: true);
+            // Re-reads come after their batch here, not right after the change: which ignored changes later count as
+            // applied may differ from the in-memory ledger, the outcome may not.
+            await run.AssertMatchesOracleAsync(compareAppliedEvents: false);
+
+            var before = await CountRowsAsync(run.Database);
+            await run.ApplyInBatchesAsync(new Random(seed + 2), run.Stream.Count, payHalfway: false);
+            var after = await CountRowsAsync(run.Database);
+            Assert.All(Tables.Where(t => t != "applied_events"), t => Assert.Equal(before[t], after[t]));
+            Assert.Equal(run.Stream.Count - 1, await new CheckpointStore(run.Database, Time).GetReplayIdAsync(Stream, CancellationToken.None));
+        }
+    }
+
+    [Fact(Skip = "Domain gap found by this test (see report): a win applied from partial events before the re-read knows the "
+        + "deal's Amount but not its CurrencyIsoCode is rewarded in the default currency (OpportunityChange.MergeDeal defaults it).")]
+    public async Task ApplyBatchAsync_LateRereads_MatchOracleWithReversals()
+    {
+        var (clawbacks, cancellations) = (0, 0);
+        foreach (var seed in Seeds(3))
+        {
+            var run = await Run.StartAsync(this, seed + 1);
+            await run.ApplyInBatchesAsync(new Random(seed), run.Stream.Count, payHalfway: true, maxRereadDelay: 300);
+            // Re-reads come after their batch here, not right after the change (as with a worker's asynchronous
+            // re-reads), so intermediate wins and reversals apply: which ignored changes later count as applied may
+            // differ from the in-memory ledger, the outcome may not.
+            var reversals = await run.AssertMatchesOracleAsync(compareAppliedEvents: false);
+            clawbacks += reversals.Clawbacks;
+            cancellations += reversals.Cancellations;
+
+            var before = await CountRowsAsync(run.Database);
+            await run.ApplyInBatchesAsync(new Random(seed + 2), run.Stream.Count, payHalfway: false, maxRereadDelay: 300);
+            var after = await CountRowsAsync(run.Database);
+            Assert.All(Tables.Where(t => t != "applied_events"), t => Assert.Equal(before[t], after[t]));
+            Assert.Equal(run.Stream.Count - 1, await new CheckpointStore(run.Database, Time).GetReplayIdAsync(Stream, CancellationToken.None));
+        }
+
+        // The streams must exercise both reversals: of unpaid rewards (cancelled) and of paid ones (clawed back).
+        Assert.True((clawbacks > 0 && cancellations > 0) || Seeds(3).Length == 1, $"{clawbacks} clawbacks, {cancellations} cancellations");
     }
 
     [Fact]
@@ -100,6 +152,12 @@ public abstract class ExactlyOnceTests : LedgerTestBase
         run.Ledger.BeforeWrite = null;
         await run.ApplyAsync((int)checkpoint!.Value + 1, run.Stream.Count, payHalfway: false);
         await run.AssertMatchesOracleAsync();
+    }
+
+    private static async Task<HashSet<string>> AppliedKeysAsync(LedgerDatabase database)
+    {
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        return [.. await connection.QueryAsync<string>("SELECT event_key FROM applied_events")];
     }
 
     private static async Task<long> AppliedCountAsync(LedgerDatabase database)
@@ -205,6 +263,43 @@ public abstract class ExactlyOnceTests : LedgerTestBase
 
         private static string Stream_ => ExactlyOnceTests.Stream;
 
+        /// <summary>
+        /// Delivers the stream in batches of 1–40 (one transaction each). Re-reads are answered after the batch, or
+        /// after up to <paramref name="maxRereadDelay"/> more deliveries, as an asynchronous worker might: the changes in between apply one by one, so wins,
+        /// reversals and re-wins of linked deals reach the reward engine before the re-read brings the final state.
+        /// </summary>
+        public async Task ApplyInBatchesAsync(Random random, int to, bool payHalfway, int maxRereadDelay = 0)
+        {
+            var paid = !payHalfway;
+            var rereads = new List<(int Due, ResyncRequested Request)>();
+            for (var i = 0; i < to;)
+            {
+                var size = Math.Min(random.Next(1, 41), to - i);
+                var batch = Enumerable.Range(i, size).Select(n => new IncomingChange(Stream[n], StreamPosition.AtReplayId(Stream_, n))).ToList();
+                rereads.AddRange((await Ledger.ApplyBatchAsync(batch, CancellationToken.None)).SelectMany(o => o.Resyncs).Select(r => (i + random.Next(0, maxRereadDelay + 1), r)));
+                i += size;
+                await AnswerRereadsAsync(rereads, i >= to ? int.MaxValue : i);
+                if (!paid && i >= to / 2)
+                {
+                    paid = true;
+                    await PayEverythingPayableAsync();
+                }
+            }
+        }
+
+        private async Task AnswerRereadsAsync(List<(int Due, ResyncRequested Request)> rereads, int now)
+        {
+            while (rereads.FindIndex(r => r.Due <= now) is var index and >= 0)
+            {
+                var request = rereads[index].Request;
+                rereads.RemoveAt(index);
+                if (Org.Reread(request) is { } snapshot)
+                {
+                    rereads.AddRange((await Ledger.ApplyAsync(snapshot, null, CancellationToken.None)).Resyncs.Select(r => (now, r)));
+                }
+            }
+        }
+
         /// <summary>Pays every payable entry so far: later reversals of those wins must claw back instead of cancel.</summary>
         private async Task PayEverythingPayableAsync()
         {
@@ -216,7 +311,7 @@ public abstract class ExactlyOnceTests : LedgerTestBase
             }
         }
 
-        public async Task AssertMatchesOracleAsync()
+        public async Task<(int Clawbacks, int Cancellations)> AssertMatchesOracleAsync(bool compareAppliedEvents = true)
         {
             var failures = new List<string>();
             await using var connection = await Database.OpenAsync(CancellationToken.None);
@@ -275,15 +370,27 @@ public abstract class ExactlyOnceTests : LedgerTestBase
             foreach (var key in expectedTotals.Keys.Union(actualTotals.Keys).Where(k => expectedTotals.GetValueOrDefault(k) != actualTotals.GetValueOrDefault(k)))
             {
                 failures.Add($"rewards of {key.Advocate} in {key.Currency}: ledger {actualTotals.GetValueOrDefault(key)}, oracle {expectedTotals.GetValueOrDefault(key)}");
+                foreach (var referral in await connection.QueryAsync<string>(
+                    "SELECT referral_key FROM referrals WHERE advocate_id = @A AND state = 'Won' AND deal_currency = @C", new { A = key.Advocate, C = key.Currency }))
+                {
+                    var history = await connection.QueryAsync<string>(
+                        "SELECT to_state || '@' || occurred_at FROM referral_state_changes WHERE referral_key = @R ORDER BY id", new { R = referral });
+                    var rewards = await connection.QueryAsync<string>(
+                        "SELECT kind || ' ' || amount || ' ' || idempotency_key FROM reward_entries WHERE referral_key = @R ORDER BY id", new { R = referral });
+                    var issues = await connection.QueryAsync<string>(
+                        "SELECT reason FROM audit_entries WHERE subject = @S AND decision_kind = 'RewardIssue' ORDER BY id", new { S = "Referral:" + referral });
+                    failures.Add($"  {referral}: {string.Join(" → ", history)}; rewards: {string.Join("; ", rewards)}; issues: {string.Join("; ", issues)}");
+                }
             }
 
             // The same events count as applied as in the in-memory ledger (plus the advocate snapshots seeded here).
-            var applied = (await connection.QueryAsync<string>("SELECT event_key FROM applied_events WHERE event_key NOT LIKE 'seed:%'"))
+            var applied = !compareAppliedEvents ? Reference.AppliedEventKeys.ToHashSet(StringComparer.Ordinal) : (await connection.QueryAsync<string>("SELECT event_key FROM applied_events WHERE event_key NOT LIKE 'seed:%'"))
                 .ToHashSet(StringComparer.Ordinal);
             failures.AddRange(applied.Except(Reference.AppliedEventKeys).Take(5).Select(k => $"applied in the store only: {k}"));
             failures.AddRange(Reference.AppliedEventKeys.Except(applied).Take(5).Select(k => $"applied in memory only: {k}"));
 
             Assert.True(failures.Count == 0, $"seed {Seed} (rerun with REFERRAL_FUZZ_SEED={Seed}):\n" + string.Join("\n", failures.Take(20)));
+            return (entries.Count(e => e.Kind == nameof(RewardEntryKind.Clawback)), entries.Count(e => e.Kind == nameof(RewardEntryKind.Cancelled)));
         }
 
         private static SalesforceChange AdvocateSnapshot(Advocate advocate) => new()

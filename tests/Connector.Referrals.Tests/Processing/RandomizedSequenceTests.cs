@@ -117,6 +117,13 @@ public sealed class RandomizedSequenceTests
         var standing = (RewardEvaluationRequested?)null;
         foreach (var request in requests)
         {
+            // A win first evaluated without revenue is evaluated again (same key) once the revenue is known.
+            if (!request.IsReversal && standing is not null && request.IdempotencyKey == standing.IdempotencyKey && standing.Revenue is null)
+            {
+                standing = request;
+                continue;
+            }
+
             if (request.IsReversal != (standing is not null) || (request.IsReversal && request.WonAt != standing!.WonAt))
             {
                 yield return $"{leadId}: reward requests out of order: {string.Join(", ", requests.Select(r => r.IdempotencyKey))}";
@@ -126,7 +133,8 @@ public sealed class RandomizedSequenceTests
             standing = request.IsReversal ? null : request;
         }
 
-        if (requests.Select(r => r.IdempotencyKey).Distinct(StringComparer.Ordinal).Count() != requests.Count)
+        if (requests.Where(r => r.Revenue is not null || r.IsReversal).Select(r => r.IdempotencyKey).Distinct(StringComparer.Ordinal).Count() !=
+            requests.Count(r => r.Revenue is not null || r.IsReversal))
         {
             yield return $"{leadId}: repeated reward idempotency keys";
         }
