@@ -15,6 +15,13 @@ if (args is ["ledger", .. var ledgerArgs])
     return;
 }
 
+// `apply ...`: events/s through the full apply path (processor + rewards + store) per store and batch size (issue 4).
+if (args is ["apply", .. var applyArgs])
+{
+    await ApplyBenchmark.RunAsync(LedgerBenchOptions.Parse(applyArgs), Console.Out, cancellation.Token);
+    return;
+}
+
 var options = BenchOptions.Parse(args);
 var report = await EmulatorBenchmark.RunAsync(options, Console.Out, cancellation.Token);
 report.Print(Console.Out);
