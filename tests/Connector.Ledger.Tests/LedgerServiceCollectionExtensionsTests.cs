@@ -1,6 +1,10 @@
+using Connector.Ledger.Applying;
 using Connector.Ledger.Checkpoints;
 using Connector.Ledger.Ledger;
 using Connector.Ledger.Tests.Support;
+using Connector.Referrals;
+using Connector.Referrals.Rewards;
+using Connector.Referrals.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -58,6 +62,54 @@ public sealed class LedgerServiceCollectionExtensionsTests
         using var host = CreateHost(new() { ["Ledger:Provider"] = "Oracle" });
 
         await Assert.ThrowsAnyAsync<InvalidOperationException>(() => host.StartAsync());
+    }
+
+    [Fact]
+    public async Task AddReferralLedgerProgram_RegisteredProgram_ResolvesAReferralLedgerThatApplies()
+    {
+        var databases = new SqliteTestDatabases();
+        var connectionString = await databases.CreateEmptyAsync();
+        try
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.Configuration.Sources.Clear();
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Ledger:ConnectionString"] = connectionString });
+            builder.Services.AddReferralLedger(builder.Configuration)
+                .AddReferralLedgerProgram(_ => new LedgerProgram(Org.Config(), new RewardRules { RuleId = "flat", Version = 1, Advocate = new FlatReward(new Money(50m, "USD")) }));
+            using var host = builder.Build();
+            await host.StartAsync();
+
+            var outcome = await host.Services.GetRequiredService<ReferralLedger>().ApplyAsync(Org.LeadCreated(), null, CancellationToken.None);
+
+            // No advocate in the ledger yet: the change is kept for re-apply, not lost.
+            Assert.Equal(ApplyStatus.Quarantined, outcome.Status);
+            await host.StopAsync();
+            await host.Services.GetRequiredService<LedgerDatabase>().DisposeAsync();
+        }
+        finally
+        {
+            databases.Delete(connectionString);
+        }
+    }
+
+    [Fact]
+    public void AddReferralLedger_NoProgram_ResolvingTheLedgerSaysWhatIsMissing()
+    {
+        using var host = CreateHost(new() { ["Ledger:Provider"] = "Sqlite" });
+
+        var error = Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredService<ReferralLedger>());
+
+        Assert.Contains("AddReferralLedgerProgram", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LedgerProgram_InvalidRewardRules_Throws()
+    {
+        var rules = new RewardRules { RuleId = "bad", Version = 1, Advocate = new RevenueShareReward(150m) };
+
+        var error = Assert.Throws<ArgumentException>(() => new LedgerProgram(Org.Config(), rules));
+
+        Assert.Contains("bad@v1", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
