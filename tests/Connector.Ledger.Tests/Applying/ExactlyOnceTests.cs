@@ -233,7 +233,7 @@ public abstract class ExactlyOnceTests : LedgerTestBase
             for (var i = from; i < to; i++)
             {
                 var pending = new Queue<SalesforceChange>();
-                var outcome = await Ledger.ApplyAsync(Stream[i], StreamPosition.AtReplayId(Stream_, i), CancellationToken.None);
+                var outcome = await Ledger.ApplyAsync(Stream[i], StreamPosition.AtReplayId(ExactlyOnceTests.Stream, i), CancellationToken.None);
                 foreach (var resync in outcome.Resyncs)
                 {
                     if (Org.Reread(resync) is { } snapshot)
@@ -261,8 +261,6 @@ public abstract class ExactlyOnceTests : LedgerTestBase
             }
         }
 
-        private static string Stream_ => ExactlyOnceTests.Stream;
-
         /// <summary>
         /// Delivers the stream in batches of 1–40 (one transaction each). Re-reads are answered after the batch, or
         /// after up to <paramref name="maxRereadDelay"/> more deliveries, as an asynchronous worker might: the changes in between apply one by one, so wins,
@@ -275,7 +273,7 @@ public abstract class ExactlyOnceTests : LedgerTestBase
             for (var i = 0; i < to;)
             {
                 var size = Math.Min(random.Next(1, 41), to - i);
-                var batch = Enumerable.Range(i, size).Select(n => new IncomingChange(Stream[n], StreamPosition.AtReplayId(Stream_, n))).ToList();
+                var batch = Enumerable.Range(i, size).Select(n => new IncomingChange(Stream[n], StreamPosition.AtReplayId(ExactlyOnceTests.Stream, n))).ToList();
                 rereads.AddRange((await Ledger.ApplyBatchAsync(batch, CancellationToken.None)).SelectMany(o => o.Resyncs).Select(r => (i + random.Next(0, maxRereadDelay + 1), r)));
                 i += size;
                 await AnswerRereadsAsync(rereads, i >= to ? int.MaxValue : i);
