@@ -263,16 +263,25 @@ public sealed class LedgerStore
         ArgumentException.ThrowIfNullOrWhiteSpace(payoutReference);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // Only a payable entry (Earned, Matured) that nothing has voided can be paid: a payout racing a reversal must
+        // not pay what the advocate no longer earns. The unique constraint on reward_entry_id stops paying twice.
         var inserted = await ExecuteAsync(connection, transaction, """
             INSERT INTO reward_payouts (reward_entry_id, paid_at, payout_reference, recorded_at)
-            SELECT id, @PaidAt, @PayoutReference, @RecordedAt FROM reward_entries WHERE idempotency_key = @Key
+            SELECT e.id, @PaidAt, @PayoutReference, @RecordedAt FROM reward_entries e
+            WHERE e.idempotency_key = @Key AND e.kind IN ('Earned', 'Matured')
+              AND NOT EXISTS (SELECT 1 FROM reward_entries v WHERE v.related_key = e.idempotency_key AND v.kind IN ('Cancelled', 'Clawback'))
             ON CONFLICT (reward_entry_id) DO NOTHING
             """, new { Key = rewardIdempotencyKey, PaidAt = paidAt, PayoutReference = payoutReference, RecordedAt = _time.GetUtcNow() },
             cancellationToken).ConfigureAwait(false);
-        var outcome = inserted == 1 ? PayoutOutcome.Recorded
-            : await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT COUNT(*) FROM reward_entries WHERE idempotency_key = @Key", new { Key = rewardIdempotencyKey }, transaction,
-                cancellationToken: cancellationToken)).ConfigureAwait(false) == 0 ? PayoutOutcome.NoSuchEntry : PayoutOutcome.AlreadyPaid;
+        var outcome = inserted == 1 ? PayoutOutcome.Recorded : await connection.QuerySingleOrDefaultAsync<(long Entries, long Payouts)>(new CommandDefinition("""
+                SELECT COUNT(*), (SELECT COUNT(*) FROM reward_payouts p JOIN reward_entries x ON x.id = p.reward_entry_id WHERE x.idempotency_key = @Key)
+                FROM reward_entries WHERE idempotency_key = @Key
+                """, new { Key = rewardIdempotencyKey }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) switch
+            {
+                (0, _) => PayoutOutcome.NoSuchEntry,
+                (_, > 0) => PayoutOutcome.AlreadyPaid,
+                _ => PayoutOutcome.NotPayable,
+            };
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return outcome;
     }

@@ -61,6 +61,11 @@ public enum PayoutOutcome
     /// <summary>The entry already has a payout: nothing was written.</summary>
     AlreadyPaid,
     NoSuchEntry,
+    /// <summary>
+    /// The entry is not payable: a Scheduled, Cancelled or Clawback entry, or one already voided (cancelled or clawed
+    /// back) — paying it would pay what the advocate no longer earns.
+    /// </summary>
+    NotPayable,
 }
 
 /// <summary>One advocate's money in one currency and calendar year.</summary>

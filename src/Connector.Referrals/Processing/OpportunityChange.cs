@@ -62,12 +62,12 @@ internal static class OpportunityChange
                 if (stateChanged.To == ReferralState.Won)
                 {
                     decisions.Add(ReferralProcessor.RewardRequest(moved, RewardTrigger.Won, change.CommitTimestamp, null,
-                        $"R-WON: {stateChanged.Reason}", config.DefaultCurrency));
+                        $"R-WON: {stateChanged.Reason}"));
                 }
                 else if (stateChanged.Kind == TransitionKind.Reversal)
                 {
                     decisions.Add(ReferralProcessor.RewardRequest(moved, RewardTrigger.WinReversed, referral.WonAt!.Value, stateChanged.To,
-                        $"R-REVERSED: {stateChanged.Reason}", config.DefaultCurrency));
+                        $"R-REVERSED: {stateChanged.Reason}"));
                 }
             }
 
@@ -75,14 +75,14 @@ internal static class OpportunityChange
         }
 
         // A win decided before the deal's revenue was known (a partial stage event applied before the re-read that
-        // brings the amount, as happens when re-reads are asynchronous) earned nothing: once revenue or override
-        // arrives for the same win, the reward is evaluated again under the same key, which the engine keys by win.
+        // brings the amount and its currency, as happens when re-reads are asynchronous) earned nothing: once revenue
+        // or override arrives as money for the same win, the reward is evaluated again under the same key, which the
+        // engine keys by win.
         if (decisions.Count == 0 && updated.State == ReferralState.Won && updated.WonAt is { } wonAt &&
-            referral.Deal is { Revenue: null, RewardOverride: null } && (deal.Revenue is not null || deal.RewardOverride is not null))
+            referral.Deal is { RevenueMoney: null, OverrideMoney: null } && (deal.RevenueMoney is not null || deal.OverrideMoney is not null))
         {
             decisions.Add(ReferralProcessor.RewardRequest(updated, RewardTrigger.Won, wonAt, null,
-                $"R-WON-REVENUE: the deal's revenue became known after the win at {ReferralProcessor.Stamp(wonAt)}; the win is evaluated again",
-                config.DefaultCurrency));
+                $"R-WON-REVENUE: the deal's revenue became known after the win at {ReferralProcessor.Stamp(wonAt)}; the win is evaluated again"));
         }
 
         return new ProcessingResult(change.EventKey, [.. decisions], updated);
@@ -122,8 +122,9 @@ internal static class OpportunityChange
             StageName = change.Has(OpportunityFields.StageName) ? change.Text(OpportunityFields.StageName) : deal.StageName,
             Revenue = Number(config.RevenueField, deal.Revenue),
             RewardOverride = Number(config.RewardOverrideField, deal.RewardOverride),
-            // A single-currency org has no CurrencyIsoCode: its amounts are in the corporate currency.
-            Currency = currency ?? config.DefaultCurrency,
+            // A single-currency org has no CurrencyIsoCode: its amounts are in the corporate currency. In a
+            // multi-currency org an unstated currency stays unknown until the record says it.
+            Currency = currency ?? config.CurrencyWhenUnstated,
             CloseDate = change.Has(OpportunityFields.CloseDate) ? change.Date(OpportunityFields.CloseDate) : deal.CloseDate,
         };
         return (merged, bad);

@@ -26,6 +26,15 @@ public sealed record ProgramConfig
     public string DefaultCurrency { get; init; } = "USD";
 
     /// <summary>
+    /// The org has multi-currency on, so every amount comes with its record's CurrencyIsoCode. An amount whose currency
+    /// has not been seen yet (a partial change event) is then not revenue yet — never assumed to be in the corporate currency.
+    /// </summary>
+    public bool MultiCurrency { get; init; } = true;
+
+    /// <summary>The currency an amount is in when the record names none: only a single-currency org has one.</summary>
+    public string? CurrencyWhenUnstated => MultiCurrency ? null : DefaultCurrency;
+
+    /// <summary>
     /// How long a referee stays "already referred": a second referral of the same email inside the window is a duplicate.
     /// Null: forever.
     /// </summary>

@@ -60,7 +60,7 @@ public static class ReferralProcessor
     /// <paramref name="retention"/> after its win asks the reward engine to evaluate the retention stage. Keyed by the win
     /// instance, so running the job again (or after a reversal and a new win) never repeats or skips one.
     /// </summary>
-    public static RewardEvaluationRequested? RetentionDue(Referral referral, DateTimeOffset asOf, TimeSpan retention, string defaultCurrency = "USD")
+    public static RewardEvaluationRequested? RetentionDue(Referral referral, DateTimeOffset asOf, TimeSpan retention)
     {
         ArgumentNullException.ThrowIfNull(referral);
         if (referral.State != ReferralState.Won || referral.WonAt is not { } wonAt || wonAt + retention > asOf)
@@ -70,14 +70,13 @@ public static class ReferralProcessor
 
         var days = retention.TotalDays.ToString("0.##", CultureInfo.InvariantCulture);
         return RewardRequest(referral, RewardTrigger.RetentionElapsed, wonAt, null,
-            $"R-RETENTION: still won {days} days after the win at {wonAt.ToString("O", CultureInfo.InvariantCulture)}", defaultCurrency);
+            $"R-RETENTION: still won {days} days after the win at {wonAt.ToString("O", CultureInfo.InvariantCulture)}");
     }
 
     internal static RewardEvaluationRequested RewardRequest(
-        Referral referral, RewardTrigger trigger, DateTimeOffset wonAt, ReferralState? reversedTo, string reason, string defaultCurrency)
+        Referral referral, RewardTrigger trigger, DateTimeOffset wonAt, ReferralState? reversedTo, string reason)
     {
         var deal = referral.Deal;
-        var currency = deal?.Currency ?? defaultCurrency;
         var key = $"reward:{referral.Id}:{trigger switch
         {
             RewardTrigger.Won => "won",
@@ -93,8 +92,8 @@ public static class ReferralProcessor
             referral.Method,
             wonAt,
             deal?.CloseDate,
-            deal?.Revenue is { } revenue ? new Money(revenue, currency) : null,
-            deal?.RewardOverride is { } reward ? new Money(reward, currency) : null,
+            deal?.RevenueMoney,
+            deal?.OverrideMoney,
             reversedTo,
             reversedTo is null ? null : referral.History.LastOrDefault()?.At,
             reason);

@@ -29,7 +29,14 @@ public sealed record Deal(
     decimal? Revenue = null,
     string? Currency = null,
     decimal? RewardOverride = null,
-    DateOnly? CloseDate = null);
+    DateOnly? CloseDate = null)
+{
+    /// <summary>The revenue as money, once both the amount and its currency are known.</summary>
+    public Money? RevenueMoney => Revenue is { } amount && Currency is { } currency ? new Money(amount, currency) : null;
+
+    /// <summary>The Salesforce reward override as money, once both the amount and its currency are known.</summary>
+    public Money? OverrideMoney => RewardOverride is { } amount && Currency is { } currency ? new Money(amount, currency) : null;
+}
 
 /// <summary>
 /// A referral: who referred whom, how, and where it stands. Immutable: processing a change yields a new value.

@@ -97,12 +97,15 @@ public abstract class ExactlyOnceTests : LedgerTestBase
         }
     }
 
-    [Fact(Skip = "Domain gap found by this test (see report): a win applied from partial events before the re-read knows the "
-        + "deal's Amount but not its CurrencyIsoCode is rewarded in the default currency (OpportunityChange.MergeDeal defaults it).")]
+    // Seeds 1–3 match the oracle. Seed 8 (REFERRAL_FUZZ_SEED=63352) does not yet: with late re-reads one advocate's
+    // wins are rewarded on a revenue the oracle does not expect — an open finding recorded on issue 4.
+    private const int LateRereadSeeds = 3;
+
+    [Fact]
     public async Task ApplyBatchAsync_LateRereads_MatchOracleWithReversals()
     {
         var (clawbacks, cancellations) = (0, 0);
-        foreach (var seed in Seeds(3))
+        foreach (var seed in Seeds(LateRereadSeeds))
         {
             var run = await Run.StartAsync(this, seed + 1);
             await run.ApplyInBatchesAsync(new Random(seed), run.Stream.Count, payHalfway: true, maxRereadDelay: 300);
@@ -120,8 +123,10 @@ public abstract class ExactlyOnceTests : LedgerTestBase
             Assert.Equal(run.Stream.Count - 1, await new CheckpointStore(run.Database, Time).GetReplayIdAsync(Stream, CancellationToken.None));
         }
 
-        // The streams must exercise both reversals: of unpaid rewards (cancelled) and of paid ones (clawed back).
-        Assert.True((clawbacks > 0 && cancellations > 0) || Seeds(3).Length == 1, $"{clawbacks} clawbacks, {cancellations} cancellations");
+        // The streams must exercise reversals of unpaid rewards (cancelled). Reversals of paid rewards (clawed back) are
+        // rare here since a payout can no longer race a reversal (voided entries are not payable); the targeted
+        // clawback test covers them.
+        Assert.True(cancellations > 0 || Seeds(LateRereadSeeds).Length == 1, $"{clawbacks} clawbacks, {cancellations} cancellations");
     }
 
     [Fact]
@@ -369,7 +374,7 @@ public abstract class ExactlyOnceTests : LedgerTestBase
             {
                 failures.Add($"rewards of {key.Advocate} in {key.Currency}: ledger {actualTotals.GetValueOrDefault(key)}, oracle {expectedTotals.GetValueOrDefault(key)}");
                 foreach (var referral in await connection.QueryAsync<string>(
-                    "SELECT referral_key FROM referrals WHERE advocate_id = @A AND state = 'Won' AND deal_currency = @C", new { A = key.Advocate, C = key.Currency }))
+                    "SELECT r.referral_key FROM referrals r WHERE r.advocate_id = @A AND (r.state = 'Won' AND r.deal_currency = @C OR EXISTS (SELECT 1 FROM reward_entries e WHERE e.referral_key = r.referral_key AND e.currency = @C))", new { A = key.Advocate, C = key.Currency }))
                 {
                     var history = await connection.QueryAsync<string>(
                         "SELECT to_state || '@' || occurred_at FROM referral_state_changes WHERE referral_key = @R ORDER BY id", new { R = referral });

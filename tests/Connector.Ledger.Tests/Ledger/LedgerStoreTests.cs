@@ -179,6 +179,26 @@ public abstract class LedgerStoreTests : LedgerTestBase
     }
 
     [Fact]
+    public async Task RecordPayoutAsync_EntryAlreadyCancelled_IsNotPayable()
+    {
+        // Regression: a payout racing a reversal paid an entry the reward engine had already cancelled.
+        var sut = CreateSut();
+        await sut.ApplyAsync(Sample.NewReferral(), CancellationToken.None);
+        await sut.ApplyAsync(Sample.Won(), CancellationToken.None);
+        await Database.ExecuteAsync("""
+            INSERT INTO reward_entries (idempotency_key, referral_key, advocate_id, beneficiary, kind, amount, currency, effective_on, reason, related_key, event_key, recorded_at)
+            SELECT 'reward:R-1:won:cancelled', referral_key, advocate_id, beneficiary, 'Cancelled', '-1', currency, effective_on, 'win reversed', idempotency_key, 'ev-reversal', recorded_at
+            FROM reward_entries WHERE idempotency_key = 'reward:R-1:won'
+            """);
+
+        var outcome = await sut.RecordPayoutAsync("reward:R-1:won", "PAY-1", Sample.At, CancellationToken.None);
+        var cancellation = await sut.RecordPayoutAsync("reward:R-1:won:cancelled", "PAY-2", Sample.At, CancellationToken.None);
+
+        Assert.Equal((PayoutOutcome.NotPayable, PayoutOutcome.NotPayable), (outcome, cancellation));
+        Assert.Equal(0, await Database.CountAsync("reward_payouts"));
+    }
+
+    [Fact]
     public async Task RecordPayoutAsync_UnknownEntry_ReportsNoSuchEntry()
     {
         var outcome = await CreateSut().RecordPayoutAsync("reward:nope", "PAY-1", Sample.At, CancellationToken.None);

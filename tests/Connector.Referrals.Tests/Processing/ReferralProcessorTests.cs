@@ -214,15 +214,29 @@ public sealed class ReferralProcessorTests
     }
 
     [Fact]
-    public void Process_RevenueFromConfiguredField_MissingCurrencyUsesOrgDefault()
+    public void Process_RevenueFromConfiguredField_SingleCurrencyOrgUsesCorporateCurrency()
     {
-        var config = Config with { RevenueField = "ExpectedRevenue", DefaultCurrency = "GBP" };
+        var config = Config with { RevenueField = "ExpectedRevenue", DefaultCurrency = "GBP", MultiCurrency = false };
         var won = Updated(ChangeEntity.Opportunity, Opp1, T0.AddDays(10), "cdc:5", ("StageName", "Closed Won"), ("Amount", 1m), ("ExpectedRevenue", 800m));
 
         var request = Run(config, View(Converted()), won).Results[0].OfType<RewardEvaluationRequested>().Single();
 
         Assert.Equal(new Money(800m, "GBP"), request.Revenue);
         Assert.Null(request.RewardOverride);
+    }
+
+    [Fact]
+    public void Process_MultiCurrencyWinBeforeCurrencyKnown_RevenueWaitsForTheCurrency()
+    {
+        // Regression: a partial event carried the amount but not CurrencyIsoCode; the reward must not be computed in
+        // the corporate currency (a JPY deal was rewarded in USD). It is evaluated again once the currency arrives.
+        var config = Config with { DefaultCurrency = "USD", MultiCurrency = true };
+        var (_, results) = Run(config, View(Converted()),
+            Updated(ChangeEntity.Opportunity, Opp1, T0.AddDays(10), "cdc:5", ("StageName", "Closed Won"), ("Amount", 480000m)),
+            Updated(ChangeEntity.Opportunity, Opp1, T0.AddDays(11), "cdc:6", ("CurrencyIsoCode", "JPY")));
+
+        Assert.Null(results[0].OfType<RewardEvaluationRequested>().Single().Revenue);
+        Assert.Equal(new Money(480000m, "JPY"), results[1].OfType<RewardEvaluationRequested>().Single().Revenue);
     }
 
     [Fact]
