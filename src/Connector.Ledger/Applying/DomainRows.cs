@@ -122,7 +122,7 @@ internal static class DomainRows
     };
 
     /// <summary>A stored entry as the reward engine wrote it; entries without the 0002 fields cannot be rebuilt.</summary>
-    public static DomainRewardEntry FromRow(StoredRewardEntry row) => new()
+    public static DomainRewardEntry FromRow(Rewards.RewardEntry row) => new()
     {
         IdempotencyKey = row.IdempotencyKey,
         ReferralId = row.ReferralKey,
@@ -143,7 +143,7 @@ internal static class DomainRows
         ChoiceOptions = row.ChoiceOptions is null ? [] : JsonSerializer.Deserialize<string[]>(row.ChoiceOptions) ?? [],
     };
 
-    private static InvalidOperationException Missing(StoredRewardEntry row, string column) =>
+    private static InvalidOperationException Missing(Rewards.RewardEntry row, string column) =>
         new($"Reward entry {row.IdempotencyKey} has no {column}: it was not written by the reward engine and cannot be re-evaluated.");
 
     /// <summary>The rows <see cref="ReferralProcessor.Process"/> asked for (<paramref name="lookup"/>), as of the transaction.</summary>
@@ -192,10 +192,8 @@ internal static class DomainRows
     public static async Task<(List<DomainRewardEntry> Entries, HashSet<string> Paid)> LoadRewardsAsync(
         ILedgerReader reader, string referralKey, CancellationToken cancellationToken)
     {
-        var rows = await reader.QueryAsync<StoredRewardEntry>("""
-            SELECT e.idempotency_key, e.referral_key, e.advocate_id, e.beneficiary, e.beneficiary_id, e.kind, e.amount, e.currency,
-                   e.effective_on, e.reason, e.rule_id, e.rule_version, e.related_key, e.stage, e.cycle, e.won_on,
-                   e.retention_ends_on, e.matures_on, e.choice_options, p.paid_at
+        var rows = await reader.QueryAsync<Rewards.RewardEntry>($"""
+            SELECT {RewardLedgerQueries.Columns}
             FROM reward_entries e LEFT JOIN reward_payouts p ON p.reward_entry_id = e.id
             WHERE e.referral_key = @ReferralKey ORDER BY e.id
             """, new { ReferralKey = referralKey }, cancellationToken).ConfigureAwait(false);
@@ -229,29 +227,4 @@ internal static class DomainRows
         public long Active { get; init; }
         public string? Name { get; init; }
     }
-}
-
-/// <summary>A reward entry row with every column the reward engine reads back.</summary>
-internal sealed record StoredRewardEntry
-{
-    public required string IdempotencyKey { get; init; }
-    public required string ReferralKey { get; init; }
-    public required string AdvocateId { get; init; }
-    public required string Beneficiary { get; init; }
-    public string? BeneficiaryId { get; init; }
-    public required string Kind { get; init; }
-    public decimal Amount { get; init; }
-    public required string Currency { get; init; }
-    public DateOnly EffectiveOn { get; init; }
-    public required string Reason { get; init; }
-    public string? RuleId { get; init; }
-    public int? RuleVersion { get; init; }
-    public string? RelatedKey { get; init; }
-    public string? Stage { get; init; }
-    public int? Cycle { get; init; }
-    public DateOnly? WonOn { get; init; }
-    public DateOnly? RetentionEndsOn { get; init; }
-    public DateOnly? MaturesOn { get; init; }
-    public string? ChoiceOptions { get; init; }
-    public DateTimeOffset? PaidAt { get; init; }
 }

@@ -52,6 +52,16 @@ public sealed record RewardEntry
     public DateTimeOffset? PaidAt { get; init; }
     public string? PayoutReference { get; init; }
 
+    // What the reward engine reads back from its own entries (migration 0002); null for entries written without it.
+    public string? BeneficiaryId { get; init; }
+    public int? RuleVersion { get; init; }
+    public string? Stage { get; init; }
+    public int? Cycle { get; init; }
+    public DateOnly? WonOn { get; init; }
+    public DateOnly? RetentionEndsOn { get; init; }
+    public DateOnly? MaturesOn { get; init; }
+    public string? ChoiceOptions { get; init; }
+
     public bool IsPaid => PaidAt is not null;
 }
 
