@@ -23,6 +23,11 @@ internal static class OpportunityChange
 
         if (referral.OpportunityWatermark is { } watermark && change.CommitTimestamp < watermark)
         {
+            if (UnseenReversal(change, referral, watermark, config) is { } reversed)
+            {
+                return reversed;
+            }
+
             return ReferralProcessor.Result(change, new Ignored(IgnoreCode.Stale,
                 $"stale: Opportunity {change.RecordId} change committed {ReferralProcessor.Stamp(change.CommitTimestamp)} is older than the " +
                 $"last applied {ReferralProcessor.Stamp(watermark)}; referral {referral.Id} stays {referral.State}"));
@@ -86,6 +91,57 @@ internal static class OpportunityChange
         }
 
         return new ProcessingResult(change.EventKey, [.. decisions], updated);
+    }
+
+    /// <summary>
+    /// A stale change can still prove a reversal that the applied history skipped. A re-read answers with the record as it
+    /// is now, so a late re-read can carry the watermark past a reversal and a re-win that were still on their way as
+    /// change events (won at 17:41, reopened at 18:54, re-won the next morning, re-read at 16:58 that day: the referral goes
+    /// Won → Won and the events in between arrive stale). A change committed after the current win that names a
+    /// stage other than Won means the win we hold was reversed then, and since the deal stands Won as of the watermark it
+    /// was won again in between. The reversal is recorded at its own commit time and the re-win at the watermark (the
+    /// latest it can have happened, so retention starts no earlier than the truth); the reward engine voids the old
+    /// win's cycle and the re-win earns on the deal as known now. The deal itself keeps its newer values; the watermark
+    /// and the win's own later changes make a redelivery of this change, or of any other reversal before the new win,
+    /// stale again.
+    /// </summary>
+    private static ProcessingResult? UnseenReversal(SalesforceChange change, Referral referral, DateTimeOffset watermark, ProgramConfig config)
+    {
+        if (referral.State != ReferralState.Won || referral.WonAt is not { } wonAt || change.CommitTimestamp <= wonAt ||
+            change.Kind == ChangeKind.Delete || !change.Has(OpportunityFields.StageName))
+        {
+            return null;
+        }
+
+        var mapped = config.Mapping.MapStage(change.Text(OpportunityFields.StageName));
+        if (!mapped.IsMapped || mapped.State == ReferralState.Won)
+        {
+            return null;
+        }
+
+        var (reversed, reversal, illegal) = ReferralProcessor.Transition(referral, mapped, change, config.Mapping.Version);
+        if (illegal is not null || reversal is not { Kind: TransitionKind.Reversal })
+        {
+            return null;
+        }
+
+        var back = ReferralTransitions.Check(reversed.State, ReferralState.Won);
+        if (back.Rule is not { } rule)
+        {
+            return null;
+        }
+
+        var why = $"{rule.RuleId}: {rule.Description} — Opportunity {change.RecordId} stands Won as of {ReferralProcessor.Stamp(watermark)}, " +
+            $"after the reversal committed {ReferralProcessor.Stamp(change.CommitTimestamp)} that arrived late; re-won at the latest then";
+        var rewon = reversed.MoveTo(ReferralState.Won, watermark, rule.RuleId, why, config.Mapping.Version, change.EventKey);
+        var win = new StateChanged(referral.Id, reversed.State, ReferralState.Won, rule.Kind, rule.RuleId, config.Mapping.Version, watermark, why);
+        return new ProcessingResult(change.EventKey,
+        [
+            reversal,
+            ReferralProcessor.RewardRequest(reversed, RewardTrigger.WinReversed, wonAt, reversed.State, $"R-REVERSED-LATE: {reversal.Reason}"),
+            win,
+            ReferralProcessor.RewardRequest(rewon, RewardTrigger.Won, watermark, null, $"R-WON: {why}"),
+        ], rewon);
     }
 
     /// <summary>The deal's fields from the change; a revenue or override that is not a number is a bad value, never guessed.</summary>

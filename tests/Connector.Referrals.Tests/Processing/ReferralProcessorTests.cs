@@ -1,4 +1,5 @@
 using Connector.Referrals.Processing;
+using Connector.Referrals.Rewards;
 using Connector.Referrals.Tests.Support;
 using static Connector.Referrals.Tests.Support.Org;
 
@@ -325,6 +326,69 @@ public sealed class ReferralProcessorTests
 
         Assert.Equal(IgnoreCode.Stale, results[1].OfType<Ignored>().Single().Code);
         Assert.Equal(ReferralState.Won, referral!.State);
+    }
+
+    /// <summary>
+    /// Regression (ExactlyOnceTests late re-reads, seed 63352): won at 54,282, reopened, the amount cut to 12,149, won
+    /// again; a late re-read brought the final state (Won, 12,149) before the reopening and the re-win arrived, so the
+    /// referral went Won → Won, the events in between were discarded as stale and the first win's reward stood on a
+    /// revenue the deal no longer has.
+    /// </summary>
+    private static (Referral? Referral, List<ProcessingResult> Results) WonThenLateReReadThenStaleReversal() =>
+        Run(Config, View(Converted()),
+            Updated(ChangeEntity.Opportunity, Opp1, T0.AddDays(10), "cdc:5", ("StageName", "Closed Won"), ("Amount", 54_282m), ("CurrencyIsoCode", "USD")),
+            Updated(ChangeEntity.Opportunity, Opp1, T0.AddDays(12), "sync:opp:12d", ("StageName", "Closed Won"), ("Amount", 12_149m), ("CurrencyIsoCode", "USD")) with { IsSnapshot = true },
+            Stage("Negotiation/Review", T0.AddDays(11), "cdc:6"),
+            Updated(ChangeEntity.Opportunity, Opp1, T0.AddDays(11).AddHours(1), "cdc:7", ("Amount", 12_149m)),
+            Stage("Closed Won", T0.AddDays(11).AddHours(2), "cdc:8"),
+            Stage("Negotiation/Review", T0.AddDays(11), "cdc:6"));
+
+    [Fact]
+    public void Process_StaleReversalAfterTheWinBehindALateReRead_ReversesThatWinAndReWinsAtTheReRead()
+    {
+        var (referral, results) = WonThenLateReReadThenStaleReversal();
+
+        Assert.Empty(results[1].Decisions);
+        var changes = results[2].OfType<StateChanged>().ToList();
+        Assert.Equal(
+            [(ReferralState.Won, ReferralState.Opportunity, TransitionKind.Reversal, T0.AddDays(11)), (ReferralState.Opportunity, ReferralState.Won, TransitionKind.Close, T0.AddDays(12))],
+            changes.Select(c => (c.From, c.To, c.Kind, c.At)));
+        var requests = results[2].OfType<RewardEvaluationRequested>().ToList();
+        Assert.Equal(
+            [(RewardTrigger.WinReversed, T0.AddDays(10), (DateTimeOffset?)T0.AddDays(11)), (RewardTrigger.Won, T0.AddDays(12), null)],
+            requests.Select(r => (r.Trigger, r.WonAt, r.ReversedAt)));
+        Assert.Equal(new Money(12_149m, "USD"), requests[1].Revenue);
+        Assert.Equal((ReferralState.Won, T0.AddDays(12), T0.AddDays(12)), (referral!.State, referral.WonAt, referral.OpportunityWatermark));
+
+        // The re-win's own events, and the reversal redelivered, are older than the re-win now: stale.
+        Assert.All(results.Skip(3), r => Assert.Equal(IgnoreCode.Stale, r.OfType<Ignored>().Single().Code));
+    }
+
+    [Fact]
+    public void Process_StaleReversalAfterTheWinBehindALateReRead_RewardsEndAtTheReWinsRevenue()
+    {
+        var rules = new RewardRules { RuleId = "share", Version = 1, Advocate = new RevenueShareReward(10m), RetentionDays = 90 };
+        var ledger = new List<RewardEntry>();
+        foreach (var request in WonThenLateReReadThenStaleReversal().Results.SelectMany(r => r.OfType<RewardEvaluationRequested>()))
+        {
+            ledger.AddRange(RewardEngine.Evaluate(request.ToRewardFacts(0), rules, ledger, new HashSet<string>(), new DateOnly(2026, 1, 1)).NewEntries);
+        }
+
+        Assert.Equal(
+            [(RewardEntryKind.Earned, 5_428.20m, 0), (RewardEntryKind.Cancelled, -5_428.20m, 0), (RewardEntryKind.Earned, 1_214.90m, 1)],
+            ledger.Select(e => (e.Kind, e.Amount.Amount, e.Cycle)));
+    }
+
+    [Fact]
+    public void Process_StaleReversalBeforeTheWin_StaysStale()
+    {
+        var (referral, results) = Run(Config, View(Converted()),
+            Stage("Closed Won", T0.AddDays(10), "cdc:5"),
+            Stage("Closed Won", T0.AddDays(12), "sync:opp:12d") with { IsSnapshot = true },
+            Stage("Closed Lost", T0.AddDays(9), "cdc:4"));
+
+        Assert.Equal(IgnoreCode.Stale, results[2].OfType<Ignored>().Single().Code);
+        Assert.Equal(T0.AddDays(10), referral!.WonAt);
     }
 
     [Fact]
