@@ -419,7 +419,7 @@ public abstract class ExactlyOnceTests : LedgerTestBase
             failures.AddRange(applied.Except(Reference.AppliedEventKeys).Take(5).Select(k => $"applied in the store only: {k}"));
             failures.AddRange(Reference.AppliedEventKeys.Except(applied).Take(5).Select(k => $"applied in memory only: {k}"));
 
-            Assert.True(failures.Count == 0, $"seed {Seed} (rerun with REFERRAL_FUZZ_SEED={Seed}):\n" + string.Join("\n", failures.Take(20)));
+            Assert.True(failures.Count == 0, $"stream seed {Seed} (REFERRAL_FUZZ_SEED sets the test's seed; the batched tests generate their stream from it plus one):\n" + string.Join("\n", failures.Take(20)));
             return (entries.Count(e => e.Kind == nameof(RewardEntryKind.Clawback)), entries.Count(e => e.Kind == nameof(RewardEntryKind.Cancelled)));
         }
 
