@@ -71,12 +71,12 @@ public sealed class LedgerStore
             """
             idempotency_key, referral_key, advocate_id, beneficiary, kind, amount, currency, effective_on, reason,
             rule_id, related_key, event_key, recorded_at, beneficiary_id, rule_version, stage, cycle, won_on,
-            retention_ends_on, matures_on, choice_options
+            retention_ends_on, matures_on, choice_options, won_at
             """,
             """
             @IdempotencyKey, @ReferralKey, @AdvocateId, @Beneficiary, @Kind, @Amount, @Currency, @EffectiveOn, @Reason,
             @RuleId, @RelatedKey, @EventKey, @RecordedAt, @BeneficiaryId, @RuleVersion, @Stage, @Cycle, @WonOn,
-            @RetentionEndsOn, @MaturesOn, @ChoiceOptions
+            @RetentionEndsOn, @MaturesOn, @ChoiceOptions, @WonAt
             """);
         _insertQuarantine = $"""
             INSERT INTO quarantine (source_event_key, entity, record_id, reason_code, reason, payload, received_at)

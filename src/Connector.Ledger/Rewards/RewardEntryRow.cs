@@ -26,6 +26,8 @@ public sealed record RewardEntryRow
     public string? Stage { get; init; }
     public int? Cycle { get; init; }
     public DateOnly? WonOn { get; init; }
+    /// <summary>The exact win time (migration 0003): tells a same-day re-win from the voided win.</summary>
+    public DateTimeOffset? WonAt { get; init; }
     public DateOnly? RetentionEndsOn { get; init; }
     public DateOnly? MaturesOn { get; init; }
     /// <summary>JSON array of the reward choice's options; null when there is no choice.</summary>
@@ -58,6 +60,8 @@ public sealed record RewardEntry
     public string? Stage { get; init; }
     public int? Cycle { get; init; }
     public DateOnly? WonOn { get; init; }
+    /// <summary>The exact win time (migration 0003); null for entries written before it.</summary>
+    public DateTimeOffset? WonAt { get; init; }
     public DateOnly? RetentionEndsOn { get; init; }
     public DateOnly? MaturesOn { get; init; }
     public string? ChoiceOptions { get; init; }

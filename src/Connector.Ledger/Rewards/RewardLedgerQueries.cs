@@ -8,7 +8,8 @@ public sealed class RewardLedgerQueries
     private const string EntryColumns = """
         e.id, e.idempotency_key, e.referral_key, e.advocate_id, e.beneficiary, e.kind, e.amount, e.currency, e.effective_on,
         e.reason, e.rule_id, e.related_key, e.event_key, e.recorded_at, p.paid_at, p.payout_reference,
-        e.beneficiary_id, e.rule_version, e.stage, e.cycle, e.won_on, e.retention_ends_on, e.matures_on, e.choice_options
+        e.beneficiary_id, e.rule_version, e.stage, e.cycle, e.won_on, e.retention_ends_on, e.matures_on, e.choice_options,
+        e.won_at
         """;
 
     /// <summary>The columns of <see cref="RewardEntry"/>: reward_entries as <c>e</c> joined to reward_payouts as <c>p</c>.</summary>

@@ -94,7 +94,7 @@ public sealed record RewardEvaluationRequested(
     public bool IsReversal => Trigger == RewardTrigger.WinReversed;
 
     /// <summary>
-    /// The reward engine's input. The win date is the commit date of the win (not CloseDate, which reps edit and which
+    /// The reward engine's input. The win is the commit time of the win (not CloseDate, which reps edit and which
     /// does not move on a re-win); the ledger supplies the advocate's earlier successful referrals and the referee id.
     /// </summary>
     public Rewards.RewardFacts ToRewardFacts(int priorSuccessfulReferrals, string? refereeId = null) => new()
@@ -104,6 +104,7 @@ public sealed record RewardEvaluationRequested(
         RefereeId = refereeId,
         Won = true,
         WonDate = DateOnly.FromDateTime(WonAt.UtcDateTime),
+        WonAt = WonAt,
         Revenue = Revenue,
         RewardOverride = RewardOverride,
         PriorSuccessfulReferrals = priorSuccessfulReferrals,

@@ -18,9 +18,14 @@ public sealed record RewardEvaluation(IReadOnlyList<RewardEntry> NewEntries, IRe
 /// <item>A reversal inside the retention period (<c>reversal &lt; win + retention</c>) voids the cycle: unpaid entries
 /// are Cancelled, paid ones Clawed back. A reversal on or after the last day of retention changes nothing: the deal
 /// stood for the whole period and the rewards stand.</item>
-/// <item>A re-win after a voiding reversal opens the next cycle (win date strictly later than the voided one's), so
-/// exactly what was cancelled or clawed back is earned again, never more. A re-win while a cycle still stands (the
-/// reversal came after retention) earns nothing new.</item>
+/// <item>A win is identified by its instant (<see cref="RewardFacts.WonAt"/>), not its day: a deal won, reversed inside
+/// retention and won again the same day is a new win. Days (<see cref="RewardFacts.WonDate"/>) only count retention,
+/// maturity and effective dates. When either side lacks the instant (facts or entries written without it), wins are
+/// compared by day.</item>
+/// <item>A re-win after a voiding reversal opens the next cycle (won strictly later than the voided win), so exactly
+/// what was cancelled or clawed back is earned again, never more. Facts naming the voided win itself again are a
+/// replay and earn nothing. A re-win while a cycle still stands (the reversal came after retention) earns nothing
+/// new.</item>
 /// <item>Facts naming a win older than the ledger's are a replay of an old state: reported and ignored.</item>
 /// </list>
 /// </remarks>
@@ -106,24 +111,25 @@ public static class RewardEngine
             if (live is { } current && facts.Won)
             {
                 var wonDate = facts.WonDate!.Value;
-                if (wonDate < current.WonDate)
+                var order = CompareToFactsWin(current);
+                if (order < 0)
                 {
-                    Issues.Add(new RewardIssue(RewardIssueCode.StaleFacts, $"Facts name a win on {wonDate:yyyy-MM-dd}, older than the ledger's win on {current.WonDate:yyyy-MM-dd}: a replay of an old state, ignored."));
+                    Issues.Add(new RewardIssue(RewardIssueCode.StaleFacts, $"Facts name a win on {FactsWin()}, older than the ledger's win on {current.Describe()}: a replay of an old state, ignored."));
                     return;
                 }
 
-                if (wonDate > current.WonDate)
+                if (order > 0)
                 {
                     // A later win means the earlier one was reversed at some point we never saw, at the latest on the
                     // day of the new win. Before the end of retention that certainly voids it; after, we cannot tell.
                     if (wonDate < current.RetentionEndsOn)
                     {
-                        Void(current, wonDate, $"reversal implied by a new win on {wonDate:yyyy-MM-dd} inside the retention period ending {current.RetentionEndsOn:yyyy-MM-dd}");
+                        Void(current, wonDate, $"reversal implied by a new win on {FactsWin()} inside the retention period ending {current.RetentionEndsOn:yyyy-MM-dd}");
                         live = null;
                     }
                     else
                     {
-                        Issues.Add(new RewardIssue(RewardIssueCode.ReversalDateUnknown, $"Facts name a new win on {wonDate:yyyy-MM-dd} but the ledger's win of {current.WonDate:yyyy-MM-dd} was never seen reversed; its retention ended {current.RetentionEndsOn:yyyy-MM-dd}, so its rewards stand and the new win earns nothing more."));
+                        Issues.Add(new RewardIssue(RewardIssueCode.ReversalDateUnknown, $"Facts name a new win on {FactsWin()} but the ledger's win of {current.Describe()} was never seen reversed; its retention ended {current.RetentionEndsOn:yyyy-MM-dd}, so its rewards stand and the new win earns nothing more."));
                         Mature(current, today);
                         return;
                     }
@@ -173,14 +179,15 @@ public static class RewardEngine
             }
 
             var wonDate = facts.WonDate!.Value;
-            var next = new Cycle(latest is null ? 0 : latest.Value.Number + 1, wonDate, wonDate.AddDays(rules.EffectiveRetentionDays));
-            if (latest is { } previous && wonDate <= previous.WonDate)
+            var next = new Cycle(latest is null ? 0 : latest.Value.Number + 1, wonDate, facts.WonAt, wonDate.AddDays(rules.EffectiveRetentionDays));
+            if (latest is { } previous && CompareToFactsWin(previous) <= 0)
             {
-                // That win's rewards were already voided; only a later win earns them again. (A re-win dated the same
-                // day as the voided win cannot be told from a replay of the old state, so it is reported, not paid.)
+                // That win's rewards were already voided; only a later win earns them again. Wins are compared by
+                // instant, so a re-win later the same day earns; without instants a same-day re-win cannot be told
+                // from a replay of the old state, so it is reported, not paid.
                 if (facts.Stands)
                 {
-                    Issues.Add(new RewardIssue(RewardIssueCode.StaleFacts, $"Facts name a win on {wonDate:yyyy-MM-dd}, not later than the voided win of {previous.WonDate:yyyy-MM-dd}: treated as a replay, nothing earned."));
+                    Issues.Add(new RewardIssue(RewardIssueCode.StaleFacts, $"Facts name a win on {FactsWin()}, not later than the voided win of {previous.Describe()}: treated as a replay, nothing earned."));
                 }
 
                 return;
@@ -251,6 +258,7 @@ public static class RewardEngine
                     Stage = slot.Stage,
                     Cycle = cycle.Number,
                     WonDate = cycle.WonDate,
+                    WonAt = cycle.WonAt,
                     RetentionEndsOn = cycle.RetentionEndsOn,
                     MaturesOn = kind == RewardEntryKind.Scheduled ? cycle.WonDate.AddDays(slot.DelayDays) : null,
                     ChoiceOptions = slot.Beneficiary == RewardBeneficiary.Advocate ? rules.ChoiceOptions : [],
@@ -339,8 +347,19 @@ public static class RewardEngine
 
             var number = anchors.Max(e => e.Cycle);
             var first = anchors.First(e => e.Cycle == number);
-            return new Cycle(number, first.WonDate, first.RetentionEndsOn);
+            return new Cycle(number, first.WonDate, first.WonAt, first.RetentionEndsOn);
         }
+
+        /// <summary>
+        /// How the facts' win orders against <paramref name="cycle"/>'s: by instant when both carry one (a same-day
+        /// re-win is later), else by day (entries written before instants were kept).
+        /// </summary>
+        private int CompareToFactsWin(Cycle cycle) =>
+            facts.WonAt is { } at && cycle.WonAt is { } cycleAt
+                ? at.CompareTo(cycleAt)
+                : facts.WonDate!.Value.CompareTo(cycle.WonDate);
+
+        private string FactsWin() => Cycle.Describe(facts.WonDate!.Value, facts.WonAt);
 
         private IEnumerable<RewardEntry> EntriesOf(Cycle cycle) => ledger.Where(e => e.Cycle == cycle.Number);
 
@@ -356,5 +375,14 @@ public static class RewardEngine
         private static DateOnly Min(DateOnly a, DateOnly b) => a < b ? a : b;
     }
 
-    private readonly record struct Cycle(int Number, DateOnly WonDate, DateOnly RetentionEndsOn);
+    /// <summary>One win and what it earned: <see cref="WonAt"/> (when known) identifies it, <see cref="WonDate"/> dates it.</summary>
+    private readonly record struct Cycle(int Number, DateOnly WonDate, DateTimeOffset? WonAt, DateOnly RetentionEndsOn)
+    {
+        public string Describe() => Describe(WonDate, WonAt);
+
+        public static string Describe(DateOnly date, DateTimeOffset? at) =>
+            at is { } instant
+                ? instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)
+                : date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

@@ -42,8 +42,11 @@ public sealed record RewardEntry
     /// <summary>Which win of the referral (0 for the first; a re-win after a voiding reversal starts the next).</summary>
     public required int Cycle { get; init; }
 
-    /// <summary>The win this entry belongs to.</summary>
+    /// <summary>The day of the win this entry belongs to.</summary>
     public required DateOnly WonDate { get; init; }
+
+    /// <summary>The exact time of that win (null when the facts did not carry it): identifies the win within its day.</summary>
+    public DateTimeOffset? WonAt { get; init; }
 
     /// <summary>A reversal before this day voids the entry; on or after it the reward stands.</summary>
     public required DateOnly RetentionEndsOn { get; init; }

@@ -97,11 +97,14 @@ public abstract class ExactlyOnceTests : LedgerTestBase
         }
     }
 
-    // Eight seeds. Seed 8 (REFERRAL_FUZZ_SEED=63352) once failed: a late re-read brought a deal that had been won,
+    // Fourteen seeds. Seed 8 (REFERRAL_FUZZ_SEED=63352) once failed: a late re-read brought a deal that had been won,
     // reopened, cut in amount and won again as simply Won, so the reversal and the re-win arrived stale and the first
     // win's reward stood on the old revenue. A stale reversal committed after the win now reverses it and re-wins at
     // the re-read (OpportunityChange.UnseenReversal; ReferralProcessorTests.Process_StaleReversalAfterTheWin…).
-    private const int LateRereadSeeds = 8;
+    // Seeds 11 and 14 (REFERRAL_FUZZ_SEED=87109, 110866) failed: a deal won, reversed inside retention and won again
+    // the same day earned nothing the second time, as the reward engine told wins apart by day. Wins are now told
+    // apart by instant (RewardFacts.WonAt, reward_entries.won_at; RewardEngineReversalTests.Evaluate_SameDayReverse…).
+    private const int LateRereadSeeds = 14;
 
     [Fact]
     public async Task ApplyBatchAsync_LateRereads_MatchOracleWithReversals()

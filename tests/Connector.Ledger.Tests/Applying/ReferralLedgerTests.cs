@@ -95,6 +95,28 @@ public abstract class ReferralLedgerTests : LedgerTestBase
     }
 
     [Fact]
+    public async Task ApplyAsync_WonLostAndWonAgainTheSameDay_EarnsForTheReWinAndStoresEachWinInstant()
+    {
+        var sut = await CreateSutAsync();
+        await sut.ApplyAsync(Org.LeadCreated(), null, CancellationToken.None);
+        await sut.ApplyAsync(Org.Converted(Org.T0.AddHours(1), "cdc:convert"), null, CancellationToken.None);
+        var firstWinAt = Org.T0.AddHours(2);
+        var reWinAt = Org.T0.AddHours(9);
+        Assert.Equal(firstWinAt.UtcDateTime.Date, reWinAt.UtcDateTime.Date);
+
+        await sut.ApplyAsync(Org.Updated(ChangeEntity.Opportunity, Org.Opp1, firstWinAt, "cdc:won",
+            ("StageName", "Closed Won"), ("Amount", 5000m), ("CurrencyIsoCode", "USD")), null, CancellationToken.None);
+        await sut.ApplyAsync(Org.Stage("Closed Lost", Org.T0.AddHours(5), "cdc:lost"), null, CancellationToken.None);
+        var reWin = await sut.ApplyAsync(Org.Stage("Closed Won", reWinAt, "cdc:rewon"), null, CancellationToken.None);
+
+        Assert.Equal(1, reWin.RewardEntries);
+        var entries = await new Connector.Ledger.Rewards.RewardLedgerQueries(Database).EntriesForReferralAsync(Referral.IdForLead(Org.Lead1), CancellationToken.None);
+        Assert.Equal(
+            [("Earned", 100m, 0, firstWinAt), ("Cancelled", -100m, 0, firstWinAt), ("Earned", 100m, 1, reWinAt)],
+            entries.OrderBy(e => e.Id).Select(e => (e.Kind, e.Amount, e.Cycle ?? -1, e.WonAt ?? default)));
+    }
+
+    [Fact]
     public async Task ReapplyQuarantinedAsync_AfterMappingFix_AppliesTheStoredChangeAndResolvesIt()
     {
         var sut = await CreateSutAsync();

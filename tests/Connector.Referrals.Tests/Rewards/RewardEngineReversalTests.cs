@@ -273,6 +273,76 @@ public sealed class RewardEngineReversalTests
         Assert.Equal(RewardIssueCode.StaleFacts, Assert.Single(replay.Issues).Code);
     }
 
+    private static readonly DateTimeOffset FirstWinAt = new(2025, 3, 3, 7, 59, 0, TimeSpan.Zero);
+
+    private static RewardFacts WonAt(DateTimeOffset at) => Facts(DateOnly.FromDateTime(at.UtcDateTime)) with { WonAt = at };
+
+    [Fact]
+    public void Evaluate_SameDayReverseAndReWin_EarnsAgain()
+    {
+        // Won 07:59, reversed 13:24, won again 17:14: in Salesforce a new win, though it has the voided win's date.
+        var ledger = new TestLedger();
+        ledger.Evaluate(WonAt(FirstWinAt), MultiStageRules(), WonOn);
+        ledger.Evaluate(WonAt(FirstWinAt) with { Reversed = true, ReversalDate = WonOn }, MultiStageRules(), WonOn);
+        var reWinAt = FirstWinAt.AddHours(9).AddMinutes(15);
+
+        var result = ledger.Evaluate(WonAt(reWinAt), MultiStageRules(), WonOn);
+
+        Assert.Equal(
+            ["rw:ref-1:acme@v1:c1:advocate.won:earned", "rw:ref-1:acme@v1:c1:advocate.retained:scheduled"],
+            result.NewEntries.Select(e => e.IdempotencyKey));
+        Assert.All(result.NewEntries, e => Assert.Equal((WonOn, reWinAt), (e.WonDate, e.WonAt)));
+        Assert.Empty(result.Issues);
+        Assert.Equal(100m, ledger.Balance().NetEarned + ledger.Balance().Scheduled);
+    }
+
+    [Fact]
+    public void Evaluate_SameDayReWinThenReplaysOfTheFirstWin_IgnoredWithIssue()
+    {
+        var ledger = new TestLedger();
+        ledger.Evaluate(WonAt(FirstWinAt), MultiStageRules(), WonOn);
+        ledger.Evaluate(WonAt(FirstWinAt) with { Reversed = true, ReversalDate = WonOn }, MultiStageRules(), WonOn);
+        ledger.Evaluate(WonAt(FirstWinAt.AddHours(9)), MultiStageRules(), WonOn);
+
+        var replayOfFirstWin = ledger.Evaluate(WonAt(FirstWinAt), MultiStageRules(), WonOn.AddDays(1));
+        var replayOfReversal = ledger.Evaluate(WonAt(FirstWinAt) with { Reversed = true, ReversalDate = WonOn }, MultiStageRules(), WonOn.AddDays(1));
+
+        // Compared by day, the replayed reversal would have voided the re-win.
+        Assert.Empty(replayOfFirstWin.NewEntries);
+        Assert.Empty(replayOfReversal.NewEntries);
+        Assert.Equal(RewardIssueCode.StaleFacts, Assert.Single(replayOfFirstWin.Issues).Code);
+        Assert.Equal(RewardIssueCode.StaleFacts, Assert.Single(replayOfReversal.Issues).Code);
+        Assert.Equal(100m, ledger.Balance().NetEarned + ledger.Balance().Scheduled);
+    }
+
+    [Fact]
+    public void Evaluate_ReplayOfTheSameWinAfterItsReversal_EarnsNothing()
+    {
+        var ledger = new TestLedger();
+        ledger.Evaluate(WonAt(FirstWinAt), MultiStageRules(), WonOn);
+        ledger.Evaluate(WonAt(FirstWinAt) with { Reversed = true, ReversalDate = WonOn }, MultiStageRules(), WonOn);
+
+        var replay = ledger.Evaluate(WonAt(FirstWinAt), MultiStageRules(), WonOn.AddDays(1));
+
+        Assert.Empty(replay.NewEntries);
+        Assert.Equal(RewardIssueCode.StaleFacts, Assert.Single(replay.Issues).Code);
+        Assert.Equal(0m, ledger.Balance().NetEarned + ledger.Balance().Scheduled);
+    }
+
+    [Fact]
+    public void Evaluate_SameDayReWinWithoutInstants_TreatedAsReplay()
+    {
+        // Entries or facts without the instant (written before it was kept) can only be compared by day.
+        var ledger = new TestLedger();
+        ledger.Evaluate(Facts(), MultiStageRules(), WonOn);
+        ledger.Evaluate(ReversedOn(WonOn), MultiStageRules(), WonOn);
+
+        var reWin = ledger.Evaluate(WonAt(FirstWinAt.AddHours(9)), MultiStageRules(), WonOn);
+
+        Assert.Empty(reWin.NewEntries);
+        Assert.Equal(RewardIssueCode.StaleFacts, Assert.Single(reWin.Issues).Code);
+    }
+
     [Fact]
     public void Evaluate_PaidAfterCancellation_ClawsBackOnce()
     {
