@@ -28,53 +28,27 @@ internal static class ApplyBenchmark
     public static async Task RunAsync(LedgerBenchOptions options, TextWriter output, CancellationToken cancellationToken)
     {
         var results = new List<(string Store, int Batch, int Events, TimeSpan Elapsed)>();
-        foreach (var batch in options.Batch)
+        if (options.Provider is "sqlite" or "both")
         {
-            if (options.Provider is "sqlite" or "both")
+            foreach (var batch in options.Batch)
             {
-                var file = Path.Combine(Path.GetTempPath(), $"apply-bench-{Environment.ProcessId}-{batch}.db");
-                try
-                {
-                    output.WriteLine($"SQLite file, {batch} per transaction, {options.Events:N0} events...");
-                    results.Add(("SQLite (file, WAL)", batch, options.Events, await MeasureAsync(output, LedgerProvider.Sqlite,
-                        new SqliteConnectionStringBuilder { DataSource = file }.ConnectionString, options.Events, batch, cancellationToken)));
-                }
-                finally
-                {
-                    SqliteConnection.ClearAllPools();
-                    foreach (var path in new[] { file, file + "-wal", file + "-shm" })
-                    {
-                        File.Delete(path);
-                    }
-                }
+                output.WriteLine($"SQLite file, {batch} per transaction, {options.Events:N0} events...");
+                results.Add(("SQLite (file, WAL)", batch, options.Events, await BenchDatabases.WithSqliteFileAsync($"apply-bench-{batch}",
+                    connectionString => MeasureAsync(output, LedgerProvider.Sqlite, connectionString, options.Events, batch, cancellationToken))));
             }
         }
 
         if (options.Provider is "postgresql" or "both")
         {
-            ThrowawayPostgres? cluster = null;
-            try
+            await BenchDatabases.WithPostgresAsync(options, output, async newDatabase =>
             {
-                if (options.PostgresConnectionString is null)
-                {
-                    output.WriteLine("Starting a throwaway PostgreSQL cluster (fsync on, synchronous_commit on)...");
-                    cluster = await ThrowawayPostgres.StartAsync(durable: true, cancellationToken);
-                }
-
                 foreach (var batch in options.Batch)
                 {
-                    var connectionString = cluster is null ? options.PostgresConnectionString! : await cluster.CreateDatabaseAsync("apply", cancellationToken);
+                    var connectionString = await newDatabase("apply");
                     output.WriteLine($"PostgreSQL, {batch} per transaction, {options.Events:N0} events...");
                     results.Add(("PostgreSQL (durable commits)", batch, options.Events, await MeasureAsync(output, LedgerProvider.PostgreSql, connectionString, options.Events, batch, cancellationToken)));
                 }
-            }
-            finally
-            {
-                if (cluster is not null)
-                {
-                    await cluster.DisposeAsync();
-                }
-            }
+            }, cancellationToken);
         }
 
         output.WriteLine();

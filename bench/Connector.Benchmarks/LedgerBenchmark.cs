@@ -63,49 +63,23 @@ internal static class LedgerBenchmark
         {
             foreach (var (concurrency, batch) in Runs(options))
             {
-                var file = Path.Combine(Path.GetTempPath(), $"ledger-bench-{Environment.ProcessId}-{concurrency}-{batch}.db");
-                try
-                {
-                    output.WriteLine($"SQLite file, {concurrency} writer(s), {batch} per transaction, {options.Events:N0} events...");
-                    figures.Add(await MeasureAsync("SQLite (file, WAL, synchronous=NORMAL)", LedgerProvider.Sqlite,
-                        new SqliteConnectionStringBuilder { DataSource = file }.ConnectionString, options.Events, concurrency, batch, cancellationToken));
-                }
-                finally
-                {
-                    SqliteConnection.ClearAllPools();
-                    foreach (var path in new[] { file, file + "-wal", file + "-shm" })
-                    {
-                        File.Delete(path);
-                    }
-                }
+                output.WriteLine($"SQLite file, {concurrency} writer(s), {batch} per transaction, {options.Events:N0} events...");
+                figures.Add(await BenchDatabases.WithSqliteFileAsync($"ledger-bench-{concurrency}-{batch}", connectionString =>
+                    MeasureAsync("SQLite (file, WAL, synchronous=NORMAL)", LedgerProvider.Sqlite, connectionString, options.Events, concurrency, batch, cancellationToken)));
             }
         }
 
         if (options.Provider is "postgresql" or "both")
         {
-            ThrowawayPostgres? cluster = null;
-            try
+            await BenchDatabases.WithPostgresAsync(options, output, async newDatabase =>
             {
-                if (options.PostgresConnectionString is null)
-                {
-                    output.WriteLine("Starting a throwaway PostgreSQL cluster (fsync on, synchronous_commit on)...");
-                    cluster = await ThrowawayPostgres.StartAsync(durable: true, cancellationToken);
-                }
-
                 foreach (var (concurrency, batch) in Runs(options))
                 {
-                    var connectionString = cluster is null ? options.PostgresConnectionString! : await cluster.CreateDatabaseAsync("bench", cancellationToken);
+                    var connectionString = await newDatabase("bench");
                     output.WriteLine($"PostgreSQL, {concurrency} writer(s), {batch} per transaction, {options.Events:N0} events...");
                     figures.Add(await MeasureAsync("PostgreSQL (durable commits)", LedgerProvider.PostgreSql, connectionString, options.Events, concurrency, batch, cancellationToken));
                 }
-            }
-            finally
-            {
-                if (cluster is not null)
-                {
-                    await cluster.DisposeAsync();
-                }
-            }
+            }, cancellationToken);
         }
 
         Print(figures, output);
