@@ -14,11 +14,7 @@ public sealed class StreamingClientTests
     public async Task RunAsync_LeadsInserted_DeliversCreateEventsAndCheckpointsEach()
     {
         await using var kit = await StreamingKit.StartAsync();
-        var client = kit.NewClient();
-        var recorder = new Recorder();
-        var subscription = await client.SubscribeAsync(LeadChannel, recorder.Handler, CancellationToken.None);
-        kit.Run(client);
-        await subscription.Active.WaitAsync(StreamingKit.Patience);
+        var (client, recorder, subscription) = await kit.RecordLeadsAsync();
 
         var leads = new[] { kit.InsertLead("Hopper"), kit.InsertLead("Lovelace"), kit.InsertLead("Turing") };
         await recorder.WaitForCreatedAsync(leads.Select(l => l.Id).ToArray());
@@ -104,11 +100,7 @@ public sealed class StreamingClientTests
     public async Task UnknownClient_ServerForgotTheSession_RehandshakesAndLosesNothing()
     {
         await using var kit = await StreamingKit.StartAsync();
-        var client = kit.NewClient();
-        var recorder = new Recorder();
-        var subscription = await client.SubscribeAsync(LeadChannel, recorder.Handler, CancellationToken.None);
-        kit.Run(client);
-        await subscription.Active.WaitAsync(StreamingKit.Patience);
+        var (client, recorder, subscription) = await kit.RecordLeadsAsync();
         var first = kit.InsertLead("Before").Id;
         await recorder.WaitForCreatedAsync(first);
         var oldClientId = client.ClientId;
@@ -128,11 +120,7 @@ public sealed class StreamingClientTests
     public async Task DroppedConnections_BackOffAndDeliverEveryEventExactlyOnce()
     {
         await using var kit = await StreamingKit.StartAsync();
-        var client = kit.NewClient();
-        var recorder = new Recorder();
-        var subscription = await client.SubscribeAsync(LeadChannel, recorder.Handler, CancellationToken.None);
-        kit.Run(client);
-        await subscription.Active.WaitAsync(StreamingKit.Patience);
+        var (client, recorder, subscription) = await kit.RecordLeadsAsync();
         var first = kit.InsertLead("First").Id;
         await recorder.WaitForCreatedAsync(first);
 
@@ -193,11 +181,7 @@ public sealed class StreamingClientTests
     public async Task GapAndOverflowEvents_AreDeliveredAsTypedSignalsAndCheckpointed()
     {
         await using var kit = await StreamingKit.StartAsync();
-        var client = kit.NewClient();
-        var recorder = new Recorder();
-        var subscription = await client.SubscribeAsync(LeadChannel, recorder.Handler, CancellationToken.None);
-        kit.Run(client);
-        await subscription.Active.WaitAsync(StreamingKit.Patience);
+        var (client, recorder, subscription) = await kit.RecordLeadsAsync();
         var a = kit.InsertLead("GapA").Id;
         var b = kit.InsertLead("GapB").Id;
         await recorder.WaitForCreatedAsync(a, b);
@@ -223,11 +207,7 @@ public sealed class StreamingClientTests
     public async Task ExpiredSession_ConnectRefused_RenewsTokenRehandshakesAndContinues()
     {
         await using var kit = await StreamingKit.StartAsync();
-        var client = kit.NewClient();
-        var recorder = new Recorder();
-        var subscription = await client.SubscribeAsync(LeadChannel, recorder.Handler, CancellationToken.None);
-        kit.Run(client);
-        await subscription.Active.WaitAsync(StreamingKit.Patience);
+        var (client, recorder, subscription) = await kit.RecordLeadsAsync();
         var first = kit.InsertLead("Before").Id;
         await recorder.WaitForCreatedAsync(first);
         var tokens = kit.Harness.Get<TokenCache>();
@@ -282,11 +262,7 @@ public sealed class StreamingClientTests
                 ["Salesforce:Streaming:HeartbeatWindow"] = "00:00:01",
                 ["Salesforce:Streaming:ReplayFromWithoutCheckpoint"] = "-2",
             });
-        var client = kit.NewClient();
-        var recorder = new Recorder();
-        var subscription = await client.SubscribeAsync(LeadChannel, recorder.Handler, CancellationToken.None);
-        kit.Run(client);
-        await subscription.Active.WaitAsync(StreamingKit.Patience);
+        var (client, recorder, subscription) = await kit.RecordLeadsAsync();
 
         var silent = await client.WaitForSignalAsync<StreamSilent>();
         Assert.Equal(TimeSpan.FromSeconds(1), silent.Waited);

@@ -66,6 +66,17 @@ internal sealed class StreamingKit : IAsyncDisposable
 
     public StreamingClient NewClient() => Harness.Get<StreamingClientFactory>().Create(Checkpoints);
 
+    /// <summary>A running client with a recorder subscribed to Lead changes, once the subscription is active.</summary>
+    public async Task<(StreamingClient Client, Recorder Recorder, StreamingSubscription Subscription)> RecordLeadsAsync()
+    {
+        var client = NewClient();
+        var recorder = new Recorder();
+        var subscription = await client.SubscribeAsync(LeadChannel, recorder.Handler, CancellationToken.None);
+        Run(client);
+        await subscription.Active.WaitAsync(Patience);
+        return (client, recorder, subscription);
+    }
+
     /// <summary>Starts RunAsync in the background; stopped (and awaited) by <see cref="StopAsync"/> or disposal.</summary>
     public void Run(StreamingClient client)
     {
