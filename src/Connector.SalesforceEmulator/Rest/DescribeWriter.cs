@@ -149,27 +149,7 @@ public static class DescribeWriter
         w.WriteBoolean("triggerable", true);
         w.WriteBoolean("undeletable", entity && o.Deletable);
         w.WriteBoolean("updateable", o.Updateable);
-        w.WriteStartObject("urls");
-        if (entity)
-        {
-            w.WriteString("compactLayouts", $"{url}/describe/compactLayouts");
-            w.WriteString("rowTemplate", url + "/{ID}");
-            w.WriteString("approvalLayouts", $"{url}/describe/approvalLayouts");
-            w.WriteString("uiDetailTemplate", instanceUrl + "/{ID}");
-            w.WriteString("uiEditTemplate", instanceUrl + "/{ID}/e");
-            w.WriteString("listviews", $"{url}/listviews");
-            w.WriteString("describe", $"{url}/describe");
-            w.WriteString("uiNewRecord", $"{instanceUrl}/{o.KeyPrefix}/e");
-            w.WriteString("quickActions", $"{url}/quickActions");
-            w.WriteString("layouts", $"{url}/describe/layouts");
-            w.WriteString("sobject", url);
-        }
-        else
-        {
-            WriteEventUrls(w, url);
-        }
-
-        w.WriteEndObject();
+        WriteUrls(w, o, url, instanceUrl);
         w.WriteEndObject();
     });
 
@@ -205,14 +185,32 @@ public static class DescribeWriter
         w.WriteBoolean("triggerable", true);
         w.WriteBoolean("undeletable", entity && o.Deletable);
         w.WriteBoolean("updateable", o.Updateable);
+        WriteUrls(w, o, url, instanceUrl: null);
+        w.WriteEndObject();
+    }
+
+    /// <summary>The object's urls, in the real key order; the full describe adds the UI templates (<paramref name="instanceUrl"/>).</summary>
+    private static void WriteUrls(Utf8JsonWriter w, SObjectSchema o, string url, string? instanceUrl)
+    {
         w.WriteStartObject("urls");
-        if (entity)
+        if (o.Kind == SObjectKind.Entity)
         {
             w.WriteString("compactLayouts", $"{url}/describe/compactLayouts");
             w.WriteString("rowTemplate", url + "/{ID}");
             w.WriteString("approvalLayouts", $"{url}/describe/approvalLayouts");
+            if (instanceUrl is not null)
+            {
+                w.WriteString("uiDetailTemplate", instanceUrl + "/{ID}");
+                w.WriteString("uiEditTemplate", instanceUrl + "/{ID}/e");
+            }
+
             w.WriteString("listviews", $"{url}/listviews");
             w.WriteString("describe", $"{url}/describe");
+            if (instanceUrl is not null)
+            {
+                w.WriteString("uiNewRecord", $"{instanceUrl}/{o.KeyPrefix}/e");
+            }
+
             w.WriteString("quickActions", $"{url}/quickActions");
             w.WriteString("layouts", $"{url}/describe/layouts");
             w.WriteString("sobject", url);
@@ -222,7 +220,6 @@ public static class DescribeWriter
             WriteEventUrls(w, url);
         }
 
-        w.WriteEndObject();
         w.WriteEndObject();
     }
 
