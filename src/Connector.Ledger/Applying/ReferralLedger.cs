@@ -217,8 +217,20 @@ public sealed partial class ReferralLedger
                             ["Account__c"] = invitation.AccountId,
                             ["OwnerId"] = invitation.OwnerUserId,
                             ["Status__c"] = AdvocateStatus.Invited.ToPicklist(),
+                            ["Referral_Code__c"] = ReferralCodes.For(invitation.ContactId),
                         }),
                         IdempotencyKey = $"invite:{invitation.ContactId}",
+                    });
+                    break;
+                case AdvocateUpdated { Created: true, Advocate.ContactId: { } contactId } created:
+                    // The contact's advocate lookup, so reps see the profile from the contact (one-click invitation's last step).
+                    effects.Outbox.Add(new OutboxMessageRow
+                    {
+                        Kind = OutboxKinds.ProfileUpdate,
+                        TargetSObject = "Contact",
+                        TargetId = contactId,
+                        Payload = JsonSerializer.Serialize(new Dictionary<string, string?> { ["Advocate__c"] = created.Advocate.Id }),
+                        IdempotencyKey = $"contact-advocate:{contactId}:{created.Advocate.Id}",
                     });
                     break;
                 case Quarantined quarantine when quarantineIfNew:

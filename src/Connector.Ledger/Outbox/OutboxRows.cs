@@ -5,6 +5,9 @@ public static class OutboxKinds
 {
     public const string OwnerChange = "OwnerChange";
     public const string ProfileUpsert = "ProfileUpsert";
+
+    /// <summary>An advocate's profile figures written to its Advocate__c record by id (collections update, background priority).</summary>
+    public const string ProfileUpdate = "ProfileUpdate";
 }
 
 /// <summary>A Salesforce write decided together with the ledger effects, dispatched later.</summary>

@@ -207,7 +207,7 @@ public sealed class OutboxDispatcher : IDisposable
                 groups[key] = byTarget = new Dictionary<string, Item>(StringComparer.Ordinal);
             }
 
-            var target = message.Kind == OutboxKinds.OwnerChange ? OutboxPayloads.IdKey(message.TargetId) : message.TargetId;
+            var target = message.Kind is OutboxKinds.OwnerChange or OutboxKinds.ProfileUpdate ? OutboxPayloads.IdKey(message.TargetId) : message.TargetId;
             byTarget[target] = byTarget.TryGetValue(target, out var earlier)
                 ? new Item(message, record, [.. earlier.Messages, message])
                 : new Item(message, record, [message]);
@@ -222,9 +222,12 @@ public sealed class OutboxDispatcher : IDisposable
         try
         {
             var records = items.Select(i => i.Record).ToList();
-            results = kind == OutboxKinds.OwnerChange
-                ? await _writes.UpdateAsync(sObject, records, OwnerWrite, cancellationToken).ConfigureAwait(false)
-                : await _writes.UpsertAsync(sObject, OutboxPayloads.ExternalIdField, records, ProfileWrite, cancellationToken).ConfigureAwait(false);
+            results = kind switch
+            {
+                OutboxKinds.OwnerChange => await _writes.UpdateAsync(sObject, records, OwnerWrite, cancellationToken).ConfigureAwait(false),
+                OutboxKinds.ProfileUpdate => await _writes.UpdateAsync(sObject, records, ProfileWrite, cancellationToken).ConfigureAwait(false),
+                _ => await _writes.UpsertAsync(sObject, OutboxPayloads.ExternalIdField, records, ProfileWrite, cancellationToken).ConfigureAwait(false),
+            };
             state.Calls++;
         }
         catch (SalesforceApiException e) when (!OutboxFailures.IsTransient(e))

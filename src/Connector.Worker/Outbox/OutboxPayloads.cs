@@ -35,6 +35,7 @@ public static class OutboxPayloads
         {
             OutboxKinds.OwnerChange => OwnerChange(message),
             OutboxKinds.ProfileUpsert => ProfileUpsert(message),
+            OutboxKinds.ProfileUpdate => ProfileUpdate(message),
             _ => (null, $"{UnknownKind}: the dispatcher does not know outbox kind '{message.Kind}'"),
         };
     }
@@ -92,6 +93,22 @@ public static class OutboxPayloads
         }
 
         payload[ExternalIdField] = message.TargetId;
+        return (payload, null);
+    }
+
+    private static (JsonObject?, string?) ProfileUpdate(OutboxMessage message)
+    {
+        if (!IsRecordId(message.TargetId))
+        {
+            return (null, $"{InvalidPayload}: ProfileUpdate target '{message.TargetId}' is not a record id");
+        }
+
+        if (Parse(message.Payload) is not { } payload || payload.Any(p => p.Value is JsonObject or JsonArray) || payload.ContainsKey("attributes"))
+        {
+            return (null, $"{InvalidPayload}: ProfileUpdate payload must be a flat JSON object of field values");
+        }
+
+        payload["Id"] = message.TargetId;
         return (payload, null);
     }
 

@@ -10,7 +10,8 @@ public static class OutboxServiceCollectionExtensions
     /// The outbox dispatcher (options in "Worker:Outbox", validated at start) and the hosted service running it.
     /// Needs the Salesforce client (AddSalesforceClient) and the ledger (AddReferralLedger).
     /// </summary>
-    public static IServiceCollection AddOutboxDispatcher(this IServiceCollection services, IConfiguration configuration)
+    /// <param name="hosted">Run it for the life of the host; false when something else runs it (the elected leader).</param>
+    public static IServiceCollection AddOutboxDispatcher(this IServiceCollection services, IConfiguration configuration, bool hosted = true)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<OutboxOptions>()
@@ -19,7 +20,11 @@ public static class OutboxServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<OutboxDispatcher>();
-        services.AddHostedService<OutboxDispatcherService>();
+        if (hosted)
+        {
+            services.AddHostedService<OutboxDispatcherService>();
+        }
+
         return services;
     }
 }

@@ -129,11 +129,26 @@ public sealed class ChangeNormalizer
             Entity = entity,
             RecordId = id,
             Kind = deleted ? ChangeKind.Delete : ChangeKind.Update,
-            CommitTimestamp = committed,
+            CommitTimestamp = AsOf(committed),
             Fields = fields.ToImmutable(),
             IsSnapshot = true,
         };
     }
+
+    /// <summary>
+    /// The instant a query row reflects. REST renders SystemModstamp to the second (…:34.000+0000) while change events
+    /// carry commit times to the millisecond, so a row stamped 14:52:34 already contains every change committed in that
+    /// second — an event committed at 14:52:34.100 is older than the row, not newer. Ordering the row at the end of its
+    /// second keeps such an event from rolling the record back (a reopened deal, a voided reward). Safe because query
+    /// rows are only applied once settled: catch-up reads stop a second short of now, and resyncs re-read rows stamped in
+    /// the current second (<see cref="IsSettled"/>), so no change can still land in a row's second after it was read.
+    /// </summary>
+    public static DateTimeOffset AsOf(DateTimeOffset systemModstamp) =>
+        systemModstamp.Ticks % TimeSpan.TicksPerSecond == 0 ? systemModstamp.AddTicks(TimeSpan.TicksPerSecond - TimeSpan.TicksPerMillisecond) : systemModstamp;
+
+    /// <summary>Whether a row stamped <paramref name="systemModstamp"/> and read at <paramref name="readAt"/> can no longer gain changes in its stamp's second.</summary>
+    public static bool IsSettled(DateTimeOffset systemModstamp, DateTimeOffset readAt) =>
+        readAt - systemModstamp >= TimeSpan.FromSeconds(2);
 
     /// <summary>The key of a query row: "sync:{Id}:{SystemModstamp}" (UTC, round-trip form).</summary>
     public static string SyncKey(string id, DateTimeOffset systemModstamp) =>

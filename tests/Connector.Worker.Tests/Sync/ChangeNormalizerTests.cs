@@ -269,7 +269,8 @@ public sealed class ChangeNormalizerTests
         Assert.Equal("sync:00Q000000000001AAA:2026-01-05T10:00:00.0000000+00:00", change.EventKey);
         Assert.Equal(ChangeKind.Update, change.Kind);
         Assert.True(change.IsSnapshot);
-        Assert.Equal(new DateTimeOffset(2026, 1, 5, 10, 0, 0, TimeSpan.Zero), change.CommitTimestamp);
+        // Stamped to the second: the row reflects every change committed up to the end of that second.
+        Assert.Equal(new DateTimeOffset(2026, 1, 5, 10, 0, 0, 999, TimeSpan.Zero), change.CommitTimestamp);
         Assert.Equal(FieldValue.Of(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero)), change.Value("CreatedDate"));
         Assert.Equal(FieldValue.Of(new DateOnly(2026, 1, 4)), change.Value("ConvertedDate"));
         Assert.Equal(FieldValue.Of(1500.5m), change.Value("AnnualRevenue"));

@@ -1,0 +1,204 @@
+using System.Threading.Channels;
+using Connector.Referrals.Processing;
+using Connector.Salesforce.Streaming;
+using Connector.Worker.Leadership;
+using Connector.Worker.Outbox;
+using Connector.Worker.Programs;
+using Connector.Worker.Sync;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Connector.Worker.Hosting;
+
+/// <summary>
+/// The worker's main loop. Every instance reads the program from the org (scheduled jobs need it); the elected leader
+/// then subscribes to Change Data Capture for the synced objects, catches up what happened while nobody listened
+/// (the first start backfills), and runs the outbox; it catches up again whenever the stream reports lost changes or
+/// goes silent. Losing the lease stops all of that at once; the next leader resumes from the ledger's checkpoints.
+/// </summary>
+public sealed partial class ConnectorWorker(
+    ProgramLoader loader,
+    ProgramHolder program,
+    ILeaderElection election,
+    ChangeApplier applier,
+    CatchUp catchUp,
+    SalesReps reps,
+    StreamingClientFactory streaming,
+    LedgerReplayCheckpoints checkpoints,
+    OutboxDispatcher outbox,
+    ConnectorMetrics metrics,
+    IOptions<SyncOptions> options,
+    TimeProvider time,
+    ILogger<ConnectorWorker> logger) : BackgroundService
+{
+    public static readonly IReadOnlyList<string> Channels =
+        [.. new[] { SyncedObjects.Lead, SyncedObjects.Opportunity, SyncedObjects.Contact, SyncedObjects.Advocate }.Select(ChannelOf)];
+
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once this instance has its program and, if it leads, streams and is caught up.</summary>
+    public Task Ready => _ready.Task;
+
+    public bool IsReady => _ready.Task.IsCompletedSuccessfully;
+
+    public static string ChannelOf(string sobject) =>
+        "/data/" + (sobject.EndsWith("__c", StringComparison.Ordinal) ? sobject[..^3] + "__ChangeEvent" : sobject + "ChangeEvent");
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await LoadProgramAsync(stoppingToken).ConfigureAwait(false);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            ILeaderLease lease;
+            try
+            {
+                lease = await election.AcquireAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            await using (lease.ConfigureAwait(false))
+            {
+                using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lease.Lost);
+                try
+                {
+                    await LeadAsync(leading.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (leading.IsCancellationRequested)
+                {
+                    if (!stoppingToken.IsCancellationRequested)
+                    {
+                        Log.SteppedDown(logger, election.InstanceId);
+                    }
+                }
+#pragma warning disable CA1031 // The leader's work failing (Salesforce down for longer than the retries) must not end the process: step down, try again.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    Log.LeaderFailed(logger, e);
+                    await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private async Task LoadProgramAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                program.Set(await loader.LoadAsync(cancellationToken).ConfigureAwait(false));
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && attempt < 1_000_000)
+            {
+                var wait = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(attempt, 6))));
+                Log.ProgramLoadFailed(logger, e, (long)wait.TotalSeconds);
+                await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task LeadAsync(CancellationToken cancellationToken)
+    {
+        var triggers = Channel.CreateBounded<string>(new BoundedChannelOptions(16) { FullMode = BoundedChannelFullMode.DropWrite });
+        void OnCatchUpNeeded(ChangeEntity entity, string reason) => triggers.Writer.TryWrite($"{entity}: {reason}");
+        applier.CatchUpNeeded += OnCatchUpNeeded;
+        try
+        {
+            await reps.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            var tasks = new List<Task>();
+            await using var client = options.Value.Streaming ? streaming.Create(checkpoints) : null;
+            if (client is not null)
+            {
+                // Subscribed before the catch-up, so nothing committed between the two is missed.
+                foreach (var channel in Channels)
+                {
+                    await client.SubscribeAsync(channel, applier.HandleStreamMessageAsync, cancellationToken).ConfigureAwait(false);
+                    metrics.Channel(channel, false);
+                }
+
+                tasks.Add(client.RunAsync(cancellationToken));
+                tasks.Add(WatchSignalsAsync(client, triggers.Writer, cancellationToken));
+                foreach (var subscription in client.Subscriptions)
+                {
+                    await subscription.Active.WaitAsync(TimeSpan.FromSeconds(60), time, cancellationToken).ConfigureAwait(false);
+                    metrics.Channel(subscription.Channel, true);
+                }
+            }
+
+            await catchUp.RunAsync("leader start", cancellationToken).ConfigureAwait(false);
+            tasks.Add(outbox.RunAsync(cancellationToken));
+            _ready.TrySetResult();
+            Log.Leading(logger, election.InstanceId, client is not null);
+
+            tasks.Add(CatchUpOnDemandAsync(triggers.Reader, cancellationToken));
+            var first = await Task.WhenAny(tasks).ConfigureAwait(false);
+            await first.ConfigureAwait(false); // a streaming failure for good surfaces here
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        finally
+        {
+            applier.CatchUpNeeded -= OnCatchUpNeeded;
+        }
+    }
+
+    private async Task CatchUpOnDemandAsync(ChannelReader<string> triggers, CancellationToken cancellationToken)
+    {
+        await foreach (var reason in triggers.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (triggers.TryRead(out _))
+            {
+                // One catch-up covers every trigger queued meanwhile.
+            }
+
+            metrics.Increment("catchup_triggered_total");
+            await catchUp.RunAsync(reason, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WatchSignalsAsync(StreamingClient client, ChannelWriter<string> triggers, CancellationToken cancellationToken)
+    {
+        await foreach (var signal in client.Signals.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            switch (signal)
+            {
+                case StreamSilent silent:
+                    metrics.Increment("stream_silent_total");
+                    triggers.TryWrite($"stream silent for {silent.Waited.TotalSeconds:0}s");
+                    break;
+                case SessionStarted started when started.Handshakes > 1:
+                    // A new session resumes from checkpoints; events past retention are caught up by query.
+                    metrics.Increment("stream_rehandshakes_total");
+                    triggers.TryWrite("streaming session restarted");
+                    break;
+                case SubscriptionFaulted faulted:
+                    Log.SubscriptionFaulted(logger, faulted.Channel, faulted.Error);
+                    metrics.Channel(faulted.Channel, false);
+                    throw new InvalidOperationException($"The subscription to {faulted.Channel} stopped; the leader restarts its streaming.", faulted.Error);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(9170, LogLevel.Information, "Instance {InstanceId} leads: streaming {Streaming}, caught up, outbox running")]
+        public static partial void Leading(ILogger logger, string instanceId, bool streaming);
+
+        [LoggerMessage(9171, LogLevel.Warning, "Instance {InstanceId} lost the leadership and stopped streaming and the outbox")]
+        public static partial void SteppedDown(ILogger logger, string instanceId);
+
+        [LoggerMessage(9172, LogLevel.Error, "The leader's work failed; stepping down and trying again")]
+        public static partial void LeaderFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(9173, LogLevel.Warning, "Could not read the program from the org; retrying in {Seconds}s")]
+        public static partial void ProgramLoadFailed(ILogger logger, Exception exception, long seconds);
+
+        [LoggerMessage(9174, LogLevel.Error, "Subscription to {Channel} faulted")]
+        public static partial void SubscriptionFaulted(ILogger logger, string channel, Exception exception);
+    }
+}

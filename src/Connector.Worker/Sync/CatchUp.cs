@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text.Json;
+using Connector.Ledger.Applying;
+using Connector.Ledger.Checkpoints;
+using Connector.Ledger.Quarantine;
+using Connector.Referrals.Processing;
+using Connector.Salesforce.Describe;
+using Connector.Salesforce.Query;
+using Connector.Worker.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Connector.Worker.Sync;
+
+/// <summary>
+/// The safety net under streaming: per synced object, reads what changed since its stored (SystemModstamp, Id) cursor
+/// and applies each record as a snapshot, the cursor moving in the same transaction as the effects. The first run has
+/// no cursor and backfills the org's referral records. Runs after downtime longer than the replay retention, after
+/// GAP/overflow events, when the stream goes silent, and on a schedule. Snapshots and stream events of one change
+/// apply once (the processor orders by commit time and the ledger guards event keys), so overlap is harmless.
+/// </summary>
+public sealed partial class CatchUp
+{
+    /// <summary>Advocates before leads (a lead needs its advocate), leads before opportunities (conversion links them).</summary>
+    public static readonly IReadOnlyList<ChangeEntity> Order = [ChangeEntity.Advocate, ChangeEntity.Contact, ChangeEntity.Lead, ChangeEntity.Opportunity];
+
+    private readonly ChangeApplier _applier;
+    private readonly ChangeNormalizer _normalizer;
+    private readonly ModstampCursor _cursor;
+    private readonly DescribeCache _describes;
+    private readonly CheckpointStore _checkpoints;
+    private readonly QuarantineStore _quarantine;
+    private readonly IServiceProvider _services;
+    private readonly SyncOptions _options;
+    private readonly ConnectorMetrics _metrics;
+    private readonly ILogger<CatchUp> _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public CatchUp(ChangeApplier applier, ChangeNormalizer normalizer, ModstampCursor cursor, DescribeCache describes, CheckpointStore checkpoints,
+        QuarantineStore quarantine, IServiceProvider services, IOptions<SyncOptions> options, ConnectorMetrics metrics, ILogger<CatchUp> logger)
+    {
+        _applier = applier;
+        _normalizer = normalizer;
+        _cursor = cursor;
+        _describes = describes;
+        _checkpoints = checkpoints;
+        _quarantine = quarantine;
+        _services = services;
+        _options = options.Value;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public static string StreamOf(ChangeEntity entity) => $"catchup:{SyncedObjects.ApiName(entity)}";
+
+    /// <summary>Catches every synced object up (in <see cref="Order"/>), then re-applies changes quarantined for a missing advocate.</summary>
+    public async Task<int> RunAsync(string reason, CancellationToken cancellationToken, IReadOnlyCollection<ChangeEntity>? only = null)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var total = 0;
+            foreach (var entity in Order.Where(e => only is null || only.Contains(e)))
+            {
+                total += await RunEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            }
+
+            total += await ReapplyWaitingAsync(cancellationToken).ConfigureAwait(false);
+            _metrics.CatchUpCompleted();
+            _metrics.Increment("catchup_runs_total");
+            Log.Completed(_logger, total, reason);
+            return total;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<int> RunEntityAsync(ChangeEntity entity, CancellationToken cancellationToken)
+    {
+        var sobject = SyncedObjects.ApiName(entity);
+        var describe = await _describes.GetAsync(sobject, cancellationToken).ConfigureAwait(false);
+        var stream = StreamOf(entity);
+        var from = Parse(await _checkpoints.GetCursorAsync(stream, cancellationToken).ConfigureAwait(false));
+        var request = new ModstampRequest(sobject, SyncFields.For(entity, describe, _applier.ExtraFields(entity)).Where(f => f is not ("Id" or "SystemModstamp")))
+        {
+            Filter = SyncFields.Filter(entity, describe),
+            PageSize = _options.CatchUpPageSize,
+            Lag = TimeSpan.FromSeconds(1),
+            IncludeDeleted = entity is ChangeEntity.Lead or ChangeEntity.Opportunity,
+        };
+
+        var batch = new List<(SalesforceChange, StreamPosition?)>(_options.ApplyBatchSize);
+        var count = 0;
+        await foreach (var record in _cursor.ReadAsync<JsonElement>(request, from, cancellationToken).ConfigureAwait(false))
+        {
+            batch.Add((_normalizer.FromRecord(record.Record, describe), StreamPosition.AtCursor(stream, Format(record.Position))));
+            if (batch.Count >= _options.ApplyBatchSize)
+            {
+                await _applier.ApplySnapshotsAsync(batch, "catchup", cancellationToken).ConfigureAwait(false);
+                count += batch.Count;
+                batch.Clear();
+            }
+        }
+
+        await _applier.ApplySnapshotsAsync(batch, "catchup", cancellationToken).ConfigureAwait(false);
+        count += batch.Count;
+        if (count > 0)
+        {
+            Log.EntityCaughtUp(_logger, sobject, count, from.IsStart && from.SystemModstamp == DateTimeOffset.UnixEpoch);
+        }
+
+        _metrics.Increment($"catchup_records_total{{sobject=\"{sobject}\"}}", count);
+        return count;
+    }
+
+    /// <summary>Changes quarantined because their advocate was unknown are re-applied once advocates have been caught up.</summary>
+    private async Task<int> ReapplyWaitingAsync(CancellationToken cancellationToken)
+    {
+        var ledger = _services.GetRequiredService<ReferralLedger>();
+        var reapplied = 0;
+        foreach (var entry in await _quarantine.ListOpenAsync(1000, cancellationToken).ConfigureAwait(false))
+        {
+            if (entry.ReasonCode != nameof(QuarantineCode.UnknownAdvocate))
+            {
+                continue;
+            }
+
+            var outcome = await ledger.ReapplyQuarantinedAsync(entry.Id, cancellationToken).ConfigureAwait(false);
+            if (outcome is { Status: ApplyStatus.Applied or ApplyStatus.Duplicate })
+            {
+                reapplied++;
+            }
+        }
+
+        return reapplied;
+    }
+
+    public static string Format(ModstampPosition position) =>
+        position.SystemModstamp.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture) + "|" + position.Id;
+
+    public static ModstampPosition Parse(string? cursor)
+    {
+        if (string.IsNullOrEmpty(cursor))
+        {
+            return ModstampPosition.Since(DateTimeOffset.UnixEpoch);
+        }
+
+        var bar = cursor.IndexOf('|', StringComparison.Ordinal);
+        if (bar < 0 || !DateTimeOffset.TryParse(cursor[..bar], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var stamp))
+        {
+            throw new FormatException($"Catch-up cursor '{cursor}' is not 'yyyy-MM-ddTHH:mm:ss.fffZ|Id'.");
+        }
+
+        return new ModstampPosition(stamp, cursor[(bar + 1)..]);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(9130, LogLevel.Information, "Catch-up read {Count} {SObject} record(s) (first backfill: {Backfill})")]
+        public static partial void EntityCaughtUp(ILogger logger, string sobject, int count, bool backfill);
+
+        [LoggerMessage(9131, LogLevel.Information, "Catch-up done: {Count} change(s) applied ({Reason})")]
+        public static partial void Completed(ILogger logger, int count, string reason);
+    }
+}

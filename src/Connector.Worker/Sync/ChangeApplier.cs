@@ -1,0 +1,316 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Connector.Ledger.Applying;
+using Connector.Ledger.Checkpoints;
+using Connector.Referrals.Processing;
+using Connector.Salesforce.Describe;
+using Connector.Salesforce.Query;
+using Connector.Salesforce.Streaming;
+using Connector.Worker.Hosting;
+using Connector.Worker.Outbox;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Connector.Worker.Sync;
+
+/// <summary>
+/// The one path every Salesforce change takes into the ledger, whatever delivered it (stream, catch-up, resync):
+/// normalize, apply in one ledger transaction together with the stream's position, then carry out what the decisions
+/// ask of the worker — re-read a record the processor needs whole (a converted lead's opportunity), wake the outbox
+/// for a routing write. A change that cannot be applied is quarantined by the ledger with its reason; an exception
+/// here means the ledger itself failed, and the stream redelivers from the last committed position.
+/// </summary>
+public sealed partial class ChangeApplier
+{
+    private readonly IServiceProvider _services;
+    private readonly ChangeNormalizer _normalizer;
+    private readonly DescribeCache _describes;
+    private readonly SalesforceQueries _queries;
+    private readonly ConnectorMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ChangeApplier> _logger;
+    private readonly ConcurrentDictionary<string, long> _committedReplayIds = new(StringComparer.Ordinal);
+    private ReferralLedger? _ledger;
+
+    public ChangeApplier(IServiceProvider services, ChangeNormalizer normalizer, DescribeCache describes, SalesforceQueries queries,
+        ConnectorMetrics metrics, TimeProvider time, ILogger<ChangeApplier> logger)
+    {
+        _time = time;
+        _services = services;
+        _normalizer = normalizer;
+        _describes = describes;
+        _queries = queries;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <summary>Raised when a stream says an entity lost changes it cannot name (overflow, wildcard gap): catch it up.</summary>
+    public event Action<ChangeEntity, string>? CatchUpNeeded;
+
+    /// <summary>Resolved on first use: the ledger needs the program, which is read from the org at start.</summary>
+    private ReferralLedger Ledger => _ledger ??= _services.GetRequiredService<ReferralLedger>();
+
+    /// <summary>Replay ids the ledger committed in the effects' own transaction (the checkpoint store skips re-saving them).</summary>
+    public bool IsCommitted(string channel, long replayId) => _committedReplayIds.TryGetValue(channel, out var id) && id >= replayId;
+
+    /// <summary>One delivery from the Streaming API: an event, or a signal that changes were lost.</summary>
+    public async Task HandleStreamMessageAsync(StreamingMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        switch (message)
+        {
+            case StreamingEvent e:
+                await ApplyEventAsync(e, cancellationToken).ConfigureAwait(false);
+                break;
+            case GapDetected gap:
+                await HandleGapAsync(gap, cancellationToken).ConfigureAwait(false);
+                break;
+            case Overflow overflow:
+                _metrics.Increment("stream_overflows_total");
+                if (SyncedObjects.TryGetEntity(overflow.Entity, out var entity))
+                {
+                    CatchUpNeeded?.Invoke(entity.Value, $"GAP_OVERFLOW on {overflow.Channel}");
+                }
+
+                break;
+            case ReplayIdInvalid invalid:
+                _metrics.Increment("stream_replay_invalid_total");
+                Log.ReplayInvalid(_logger, invalid.Channel, invalid.ReplayId);
+                foreach (var all in Enum.GetValues<ChangeEntity>())
+                {
+                    CatchUpNeeded?.Invoke(all, $"replay id {invalid.ReplayId} of {invalid.Channel} is past retention");
+                }
+
+                break;
+        }
+    }
+
+    private async Task ApplyEventAsync(StreamingEvent streamingEvent, CancellationToken cancellationToken)
+    {
+        var entityName = streamingEvent.ChangeEventHeader?.EntityName;
+        if (entityName is null || !SyncedObjects.TryGetEntity(entityName, out _))
+        {
+            return;
+        }
+
+        var describe = await _describes.GetAsync(entityName, cancellationToken).ConfigureAwait(false);
+        var normalized = _normalizer.FromEvent(streamingEvent, describe);
+        if (normalized.Resync is { } resync)
+        {
+            CatchUpNeeded?.Invoke(resync.Entity, resync.Reason);
+        }
+
+        var position = streamingEvent.ReplayId is { } replayId ? StreamPosition.AtReplayId(streamingEvent.Channel, replayId) : null;
+        var changes = new List<IncomingChange>(normalized.Changes.Count);
+        for (var i = 0; i < normalized.Changes.Count; i++)
+        {
+            var change = await WithRevenueAsync(normalized.Changes[i], cancellationToken).ConfigureAwait(false);
+            changes.Add(new IncomingChange(change, i == normalized.Changes.Count - 1 ? position : null));
+        }
+
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        var outcomes = await Ledger.ApplyBatchAsync(changes, cancellationToken).ConfigureAwait(false);
+        if (position?.ReplayId is { } committed)
+        {
+            _committedReplayIds[streamingEvent.Channel] = committed;
+        }
+
+        _metrics.Channel(streamingEvent.Channel, true, streamingEvent.ReplayId, changes[^1].Change.CommitTimestamp);
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            _metrics.Applied(outcomes[i], changes[i].Change, "stream");
+        }
+
+        await FollowUpAsync(outcomes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Snapshots read by query (catch-up, resync), applied in order; the cursor moves with each.</summary>
+    public async Task ApplySnapshotsAsync(IReadOnlyList<(SalesforceChange Change, StreamPosition? Position)> snapshots, string source, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        if (snapshots.Count == 0)
+        {
+            return;
+        }
+
+        var incoming = new List<IncomingChange>(snapshots.Count);
+        foreach (var (change, position) in snapshots)
+        {
+            incoming.Add(new IncomingChange(await WithRevenueAsync(change, cancellationToken).ConfigureAwait(false), position));
+        }
+
+        var outcomes = await Ledger.ApplyBatchAsync(incoming, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            _metrics.Applied(outcomes[i], incoming[i].Change, source);
+        }
+
+        await FollowUpAsync(outcomes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Re-reads records by id and applies them as snapshots (GAP events, a converted lead's opportunity).</summary>
+    public async Task ResyncAsync(ChangeEntity entity, IReadOnlyCollection<string> ids, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        var sobject = SyncedObjects.ApiName(entity);
+        var describe = await _describes.GetAsync(sobject, cancellationToken).ConfigureAwait(false);
+        var fields = SyncFields.For(entity, describe, ExtraFields(entity));
+        var snapshots = new List<(SalesforceChange, StreamPosition?)>();
+        var pending = ids.Distinct(StringComparer.Ordinal).ToList();
+        for (var attempt = 0; pending.Count > 0; attempt++)
+        {
+            var unsettled = new List<string>();
+            foreach (var chunk in pending.Chunk(200))
+            {
+                var query = Soql.From(sobject).Select(fields).Where(Soql.Field("Id").InIds(chunk));
+                await foreach (var row in _queries.QueryAsync(query, cancellationToken: cancellationToken).ConfigureAwait(false))
+                {
+                    var change = _normalizer.FromRecord(row, describe);
+                    var stamp = FieldTyping.Timestamp(row.GetProperty("SystemModstamp"))!.Value;
+                    if (attempt < 3 && !ChangeNormalizer.IsSettled(stamp, _time.GetUtcNow()))
+                    {
+                        unsettled.Add(change.RecordId); // changed this very second: more may land in it; read again once settled
+                    }
+                    else
+                    {
+                        snapshots.Add((change, null));
+                    }
+                }
+            }
+
+            pending = unsettled;
+            if (pending.Count > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        Log.Resynced(_logger, sobject, ids.Count, snapshots.Count, reason);
+        _metrics.Increment("resync_records_total", snapshots.Count);
+        await ApplySnapshotsAsync(snapshots, "resync", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The program's revenue and override fields, for snapshot reads of opportunities.</summary>
+    public IEnumerable<string> ExtraFields(ChangeEntity entity) =>
+        entity == ChangeEntity.Opportunity ? [Ledger.Program.Config.RevenueField, Ledger.Program.Config.RewardOverrideField, OpportunityFields.CurrencyIsoCode] : [];
+
+    private async Task HandleGapAsync(GapDetected gap, CancellationToken cancellationToken)
+    {
+        _metrics.Increment("stream_gaps_total");
+        if (!SyncedObjects.TryGetEntity(gap.Entity, out var entity))
+        {
+            return;
+        }
+
+        var ids = gap.RecordIds.Where(id => !id.Contains('*', StringComparison.Ordinal)).ToList();
+        if (ids.Count < gap.RecordIds.Count || ids.Count == 0)
+        {
+            CatchUpNeeded?.Invoke(entity.Value, $"{gap.ChangeType} on {gap.Channel} without record ids");
+        }
+
+        await ResyncAsync(entity.Value, ids, gap.ChangeType, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// At Closed Won the reward needs the deal's revenue. Change events carry every revenue change and the ledger keeps
+    /// the last known value, so a re-read costs a call only when the win arrives without the revenue field and the
+    /// ledger does not know it either (the opportunity's earlier events were lost or predate the connector).
+    /// </summary>
+    private async Task<SalesforceChange> WithRevenueAsync(SalesforceChange change, CancellationToken cancellationToken)
+    {
+        if (change.Entity != ChangeEntity.Opportunity || change.Kind == ChangeKind.Delete || change.IsSnapshot || !change.Has(OpportunityFields.StageName))
+        {
+            return change;
+        }
+
+        var config = Ledger.Program.Config;
+        var mapped = config.Mapping.MapStage(change.Text(OpportunityFields.StageName));
+        if (!mapped.IsMapped || mapped.State != Referrals.ReferralState.Won || change.Has(config.RevenueField))
+        {
+            return change;
+        }
+
+        var known = await Ledger.IsDealRevenueKnownAsync(change.RecordId, cancellationToken).ConfigureAwait(false);
+        if (known is not false)
+        {
+            return change; // known, or not a referral's opportunity at all
+        }
+
+        var describe = await _describes.GetAsync(SyncedObjects.Opportunity, cancellationToken).ConfigureAwait(false);
+        var fields = new[] { "Id", "SystemModstamp", config.RevenueField, config.RewardOverrideField, OpportunityFields.CurrencyIsoCode }
+            .Where(f => describe.FindField(f) is not null).ToList();
+        var query = Soql.From(SyncedObjects.Opportunity).Select(fields).Where(Soql.Field("Id").Equal(SoqlValue.Id(change.RecordId)));
+        await foreach (var row in _queries.QueryAsync(query, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var read = _normalizer.FromRecord(row, describe);
+            var merged = change.Fields;
+            foreach (var field in fields.Where(f => f is not ("Id" or "SystemModstamp")))
+            {
+                if (read.Fields.TryGetValue(field, out var value))
+                {
+                    merged = merged.SetItem(field, value);
+                }
+            }
+
+            _metrics.Increment("revenue_rereads_total");
+            return change with { Fields = merged };
+        }
+
+        return change;
+    }
+
+    private async Task FollowUpAsync(IReadOnlyList<ApplyOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        var wake = false;
+        var resyncs = new Dictionary<ChangeEntity, HashSet<string>>();
+        foreach (var decision in outcomes.SelectMany(o => o.Decisions))
+        {
+            switch (decision)
+            {
+                case RoutingDecision { ChangesOwner: true }:
+                case AdvocateInvitationRequested:
+                    wake = true;
+                    break;
+                case ResyncRequested resync:
+                    if (!resyncs.TryGetValue(resync.Entity, out var ids))
+                    {
+                        resyncs[resync.Entity] = ids = new HashSet<string>(StringComparer.Ordinal);
+                    }
+
+                    ids.Add(resync.RecordId);
+                    break;
+                case Quarantined q:
+                    _metrics.Increment($"quarantined_total{{code=\"{q.Code}\"}}");
+                    break;
+            }
+        }
+
+        if (wake)
+        {
+            _services.GetService<OutboxDispatcher>()?.Notify();
+        }
+
+        foreach (var (entity, ids) in resyncs)
+        {
+            await ResyncAsync(entity, ids, "requested by the processor", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(9120, LogLevel.Information, "Re-read {Count} {SObject} record(s) by id ({Found} found): {Reason}")]
+        public static partial void Resynced(ILogger logger, string sobject, int count, int found, string reason);
+
+        [LoggerMessage(9121, LogLevel.Warning, "Replay id {ReplayId} of {Channel} is no longer retained: catching up by query")]
+        public static partial void ReplayInvalid(ILogger logger, string channel, long replayId);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using Connector.Ledger.Ledger;
+using Connector.Ledger.Outbox;
+
+namespace Connector.Worker.Tests.EndToEnd;
+
+/// <summary>The connector's numbered flows (issue 5), end to end against the emulated org, with the real wiring.</summary>
+public sealed class ConnectorFlowTests
+{
+    private sealed record ReferralRowView(string ReferralKey, string State, string Method, string? LoggedById, string? OpportunityId);
+
+    [Fact]
+    public async Task A_referral_lead_goes_to_the_advocates_rep_although_the_assignment_rule_picks_another_and_the_verbal_referral_credits_its_rep()
+    {
+        await using var org = await ConnectorHarness.StartAsync();
+        var advocateRep = org.Reps[2];
+        var loggingRep = org.Reps[0];
+        var advocate = await org.CreateAdvocateAsync(advocateRep);
+
+        var lead = await org.CreateAsync("Lead", new
+        {
+            FirstName = "Vera", LastName = "Verbal", Company = "Acme", Email = "vera@acme.example",
+            Advocate__c = advocate, Referral_Method__c = "Verbal", Logged_By__c = loggingRep,
+        }, actAs: loggingRep);
+        Assert.NotEqual(advocateRep, org.Field(lead, "OwnerId")); // the org's round-robin rule chose someone else
+
+        await org.UntilAsync(() => Task.FromResult(Equals(org.Field(lead, "OwnerId"), advocateRep)), "the lead routed to the advocate's rep");
+        var referral = await org.LedgerAsync((tx, ct) => tx.QueryAsync<ReferralRowView>(
+            "SELECT referral_key, state, method, logged_by_id, opportunity_id FROM referrals WHERE lead_id = @Lead", new { Lead = lead }, ct));
+        var row = Assert.Single(referral);
+        Assert.Equal("Verbal", row.Method);
+        Assert.Equal(loggingRep, row.LoggedById);
+        var audit = await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>(
+            "SELECT reason FROM audit_entries WHERE decision_kind = 'RoutingDecision' AND subject = @Subject", new { Subject = $"Referral:{row.ReferralKey}" }, ct));
+        Assert.Contains(audit, reason => reason.Contains(advocateRep, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_won_deal_earns_the_reward_from_its_revenue_and_a_reversed_win_cancels_what_is_unpaid()
+    {
+        await using var org = await ConnectorHarness.StartAsync();
+        var advocate = await org.CreateAdvocateAsync(org.Reps[1]);
+        var lead = await org.CreateAsync("Lead", new { LastName = "Wong", Company = "Bigco", Email = "wong@bigco.example", Advocate__c = advocate, Referral_Method__c = "Email" });
+        await org.UntilAsync(async () => (await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT state FROM referrals WHERE lead_id = @Lead", new { Lead = lead }, ct))).Count == 1,
+            "the referral registered");
+
+        var opportunity = await org.ConvertAsync(lead);
+        await org.MoveStageAsync(opportunity, "Closed Won", amount: 10_000m);
+        await org.UntilAsync(async () => (await Rewards(org, lead)).Count >= 2, "the won stage and the retention stage recorded");
+        var rewards = await Rewards(org, lead);
+        Assert.Contains(rewards, r => r.Kind == "Earned" && r.Amount == 250m);      // 25% of 10% of 10,000 on the win
+        Assert.Contains(rewards, r => r.Kind == "Scheduled" && r.Amount == 750m);   // the rest after the retention period
+
+        await org.MoveStageAsync(opportunity, "Closed Lost");
+        await org.UntilAsync(async () => (await Rewards(org, lead)).Count(r => r.Kind == "Cancelled") == 2, "both unpaid rewards cancelled");
+        var state = await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT state FROM referrals WHERE lead_id = @Lead", new { Lead = lead }, ct));
+        var audit = await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT decision_kind || ': ' || reason FROM audit_entries ORDER BY id", null, ct));
+        Assert.True("Lost" == Assert.Single(state), string.Join("\n", audit));
+    }
+
+    [Fact]
+    public async Task The_advocate_profile_is_written_back_to_its_record()
+    {
+        await using var org = await ConnectorHarness.StartAsync();
+        var advocate = await org.CreateAdvocateAsync(org.Reps[0]);
+        foreach (var i in Enumerable.Range(1, 3))
+        {
+            await org.CreateAsync("Lead", new { LastName = $"Prof{i}", Company = "P", Email = $"p{i}@p.example", Advocate__c = advocate, Referral_Method__c = "Social" });
+        }
+
+        await org.UntilAsync(() => Task.FromResult(org.Field(advocate, "Total_Referrals__c") is decimal total && total == 3m), "Total_Referrals__c = 3 on the Advocate__c record");
+        Assert.Equal(3m, org.Field(advocate, "Open_Referrals__c"));
+    }
+
+    [Fact]
+    public async Task Ticking_a_contact_for_the_program_enrols_it_as_an_advocate_with_a_referral_code()
+    {
+        await using var org = await ConnectorHarness.StartAsync();
+        var contact = await org.CreateAsync("Contact", new { LastName = "Invitee", Email = "invitee@example.com" }, actAs: org.Reps[1]);
+        await org.UpdateAsync(contact, new { Invite_To_Referral_Program__c = true }, actAs: org.Reps[1]);
+
+        await org.UntilAsync(async () => (await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>(
+            "SELECT advocate_id FROM advocates WHERE contact_id = @Contact", new { Contact = contact }, ct))).Count == 1, "the invited contact enrolled as an advocate");
+        var code = await org.LedgerAsync((tx, ct) => tx.QueryAsync<string?>("SELECT referral_code FROM advocates WHERE contact_id = @Contact", new { Contact = contact }, ct));
+        Assert.Equal(Connector.Referrals.ReferralCodes.For(contact), Assert.Single(code));
+        await org.UntilAsync(() => Task.FromResult(org.Field(contact, "Advocate__c") is string), "the contact linked to its new Advocate__c");
+        Assert.Equal(Connector.Referrals.ReferralCodes.For(contact), org.Field((string)org.Field(contact, "Advocate__c")!, "Referral_Code__c"));
+    }
+
+    [Fact]
+    public async Task Health_readiness_and_metrics_are_served()
+    {
+        await using var org = await ConnectorHarness.StartAsync();
+        using var http = new HttpClient { BaseAddress = org.AppUrl };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("connector_leader 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("connector_stream_subscribed{channel=\"/data/LeadChangeEvent\"} 1", metrics, StringComparison.Ordinal);
+    }
+
+    private sealed class RewardView
+    {
+        public string Kind { get; init; } = string.Empty;
+        public decimal Amount { get; init; }
+    }
+
+    private static Task<IReadOnlyList<RewardView>> Rewards(ConnectorHarness org, string lead) => org.LedgerAsync((tx, ct) => tx.QueryAsync<RewardView>(
+        "SELECT e.kind, e.amount FROM reward_entries e JOIN referrals r ON r.referral_key = e.referral_key WHERE r.lead_id = @Lead AND e.beneficiary = 'Advocate'",
+        new { Lead = lead }, ct));
+}
