@@ -39,6 +39,7 @@ public static class LedgerServiceCollectionExtensions
         services.AddSingleton<OutboxStore>();
         services.AddSingleton<RewardLedgerQueries>();
         services.AddSingleton<Reading.AdvocateProfiles>();
+        services.AddSingleton<Reading.ProgramReads>();
         // The program (state mapping from the org's status/stage tables, reward rules) is built by the host, which
         // reads the org: register it with AddReferralLedgerProgram. Resolving the ledger without one is a setup error.
         services.AddSingleton(sp => new ReferralLedger(

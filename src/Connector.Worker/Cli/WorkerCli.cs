@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Connector.Worker.Check;
+using Connector.Worker.Demo;
 using Connector.Worker.Run;
 
 namespace Connector.Worker.Cli;
@@ -12,6 +13,7 @@ public static class WorkerCli
         var root = new RootCommand("Referral Connector for Salesforce: worker host.");
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 

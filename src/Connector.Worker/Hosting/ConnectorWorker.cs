@@ -137,6 +137,7 @@ public sealed partial class ConnectorWorker(
             Log.Leading(logger, election.InstanceId, client is not null);
 
             tasks.Add(CatchUpOnDemandAsync(triggers.Reader, cancellationToken));
+            tasks.Add(ResyncLoopAsync(cancellationToken));
             var first = await Task.WhenAny(tasks).ConfigureAwait(false);
             await first.ConfigureAwait(false); // a streaming failure for good surfaces here
             cancellationToken.ThrowIfCancellationRequested();
@@ -144,6 +145,19 @@ public sealed partial class ConnectorWorker(
         finally
         {
             applier.CatchUpNeeded -= OnCatchUpNeeded;
+        }
+    }
+
+    /// <summary>Batched re-reads the processor asked for, every couple of seconds (records have settled by then).</summary>
+    private async Task ResyncLoopAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(options.Value.ResyncInterval, time, cancellationToken).ConfigureAwait(false);
+            if (applier.DeferredResyncs > 0)
+            {
+                await applier.ResyncDeferredAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

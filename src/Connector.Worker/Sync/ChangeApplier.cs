@@ -30,6 +30,7 @@ public sealed partial class ChangeApplier
     private readonly TimeProvider _time;
     private readonly ILogger<ChangeApplier> _logger;
     private readonly ConcurrentDictionary<string, long> _committedReplayIds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(ChangeEntity Entity, string Id), byte> _deferred = new();
     private ReferralLedger? _ledger;
 
     public ChangeApplier(IServiceProvider services, ChangeNormalizer normalizer, DescribeCache describes, SalesforceQueries queries,
@@ -301,9 +302,35 @@ public sealed partial class ChangeApplier
 
         foreach (var (entity, ids) in resyncs)
         {
-            await ResyncAsync(entity, ids, "requested by the processor", cancellationToken).ConfigureAwait(false);
+            foreach (var id in ids)
+            {
+                _deferred[(entity, id)] = 0;
+            }
         }
     }
+
+    /// <summary>
+    /// Re-reads the records the processor asked for (a converted lead's opportunity), batched: one query per object for
+    /// everything requested since the last pass, once the records have settled. Deferring is safe: the link is already
+    /// committed, and a crash before the pass is covered by the next catch-up, which reads every changed opportunity.
+    /// </summary>
+    public async Task<int> ResyncDeferredAsync(CancellationToken cancellationToken)
+    {
+        var taken = _deferred.Keys.ToList();
+        foreach (var key in taken)
+        {
+            _deferred.TryRemove(key, out _);
+        }
+
+        foreach (var group in taken.GroupBy(k => k.Entity))
+        {
+            await ResyncAsync(group.Key, [.. group.Select(k => k.Id)], "requested by the processor", cancellationToken).ConfigureAwait(false);
+        }
+
+        return taken.Count;
+    }
+
+    public int DeferredResyncs => _deferred.Count;
 
     private static partial class Log
     {

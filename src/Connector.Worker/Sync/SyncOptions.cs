@@ -26,6 +26,10 @@ public sealed class SyncOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00", ErrorMessage = SectionName + ":ProfileInterval must be between {1} and {2}.")]
     public TimeSpan ProfileInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How often the records the processor asked to re-read (converted leads' opportunities) are read, batched.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00", ErrorMessage = SectionName + ":ResyncInterval must be between {1} and {2}.")]
+    public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     [Range(200, 2000, ErrorMessage = SectionName + ":CatchUpPageSize must be between {1} and {2}.")]
     public int CatchUpPageSize { get; set; } = 2000;
 

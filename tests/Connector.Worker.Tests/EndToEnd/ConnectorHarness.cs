@@ -69,6 +69,7 @@ public sealed class ConnectorHarness : IAsyncDisposable
             ["Worker:Outbox:Linger"] = "00:00:00.050",
             ["Worker:Outbox:PollInterval"] = "00:00:00.050",
             ["Worker:Sync:ProfileInterval"] = "00:00:00.500",
+            ["Worker:Sync:ResyncInterval"] = "00:00:00.300",
             ["Worker:Rewards:Formula"] = "RevenueShare",
             ["Worker:Rewards:Percent"] = "10",
             ["Worker:Rewards:WonPercent"] = "25",
