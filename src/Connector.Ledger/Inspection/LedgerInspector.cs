@@ -34,7 +34,17 @@ public sealed record ReferralTimeline(
 }
 
 /// <summary>A referral as the ledger holds it, with the advocate and reps needed to decide on it again (preview).</summary>
-public sealed record ReferralSnapshot(Referral Referral, Advocate Advocate, IReadOnlyList<SalesRep> Reps, IReadOnlyList<RewardEntry> Rewards);
+/// <summary><see cref="PriorWins"/>: the advocate's other referrals that stand won (what escalating tiers count).</summary>
+public sealed record ReferralSnapshot(Referral Referral, Advocate Advocate, IReadOnlyList<SalesRep> Reps, IReadOnlyList<RewardEntry> Rewards, int PriorWins);
+
+/// <summary>A stream's stored position.</summary>
+public sealed record StreamCheckpointRow
+{
+    public required string Stream { get; init; }
+    public long? ReplayId { get; init; }
+    public string? CursorValue { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+}
 
 /// <summary>What the program dashboard computes benchmarks from.</summary>
 public sealed record BenchmarkInputs(IReadOnlyList<Advocate> Advocates, IReadOnlyList<Referral> Referrals, IReadOnlyList<RewardTotal> Rewards);
@@ -163,8 +173,13 @@ public sealed class LedgerInspector
             "SELECT user_id, CASE WHEN is_active THEN 1 ELSE 0 END AS active, name FROM sales_reps", cancellationToken: cancellationToken))
             .ConfigureAwait(false)).Select(r => new SalesRep(r.UserId, r.Active != 0, r.Name)).ToList();
 
+        var wins = (await connection.QueryAsync<(string AdvocateId, long Won)>(new CommandDefinition(
+            $"SELECT advocate_id, COUNT(*) FROM referrals WHERE state = 'Won' AND {_database.Dialect.InList("advocate_id", "@Ids")} GROUP BY advocate_id",
+            new { Ids = advocates.Keys.ToArray() }, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            .ToDictionary(w => w.AdvocateId, w => (int)w.Won, StringComparer.Ordinal);
         return [.. rows.Where(r => advocates.ContainsKey(r.AdvocateId)).Select(r => new ReferralSnapshot(
-            DomainRows.FromRow(r, history[r.ReferralKey]), advocates[r.AdvocateId], reps, [.. rewards[r.ReferralKey]]))];
+            DomainRows.FromRow(r, history[r.ReferralKey]), advocates[r.AdvocateId], reps, [.. rewards[r.ReferralKey]],
+            wins.GetValueOrDefault(r.AdvocateId) - (r.State == nameof(ReferralState.Won) ? 1 : 0)))];
     }
 
     /// <summary>Every advocate and referral, and the rewards given (earned or matured) in <paramref name="period"/>.</summary>
@@ -183,6 +198,15 @@ public sealed class LedgerInspector
             [.. advocates.Select(DomainRows.FromRow)],
             [.. referrals.Select(r => DomainRows.FromRow(r, []))],
             [.. rewards.Select(r => new RewardTotal(r.AdvocateId, r.ReferralKey, new Money(r.Amount, r.Currency)))]);
+    }
+
+    /// <summary>Every stream's checkpoint (replay id or cursor) and when it last moved.</summary>
+    public async Task<IReadOnlyList<StreamCheckpointRow>> StreamsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<StreamCheckpointRow>(new CommandDefinition(
+            "SELECT stream, replay_id, cursor_value, updated_at FROM stream_checkpoints ORDER BY stream", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows];
     }
 
     /// <summary>Open quarantine entries (count and the newest <paramref name="max"/>).</summary>
