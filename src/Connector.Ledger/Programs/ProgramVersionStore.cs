@@ -88,6 +88,14 @@ public sealed class ProgramVersionStore
         return row?.ToVersion();
     }
 
+    /// <summary>The programs that have saved versions.</summary>
+    public async Task<IReadOnlyList<string>> ProgramIdsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return [.. await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT program_id FROM program_versions ORDER BY program_id", cancellationToken: cancellationToken)).ConfigureAwait(false)];
+    }
+
     /// <summary>Every version, newest first.</summary>
     public async Task<IReadOnlyList<ProgramVersion>> ListAsync(string programId, CancellationToken cancellationToken)
     {

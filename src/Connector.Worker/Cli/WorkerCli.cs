@@ -12,6 +12,7 @@ public static class WorkerCli
         var root = new RootCommand("Referral Connector for Salesforce: worker host.");
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(MappingCommands.Create());
         return root;
     }
 
