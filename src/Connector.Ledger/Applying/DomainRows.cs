@@ -213,14 +213,14 @@ internal static class DomainRows
             "SELECT COUNT(*) FROM quarantine WHERE source_event_key = @EventKey AND resolved_at IS NULL",
             new { EventKey = eventKey }, cancellationToken).ConfigureAwait(false))[0] > 0;
 
-    private const string ReferralColumns = """
+    internal const string ReferralColumns = """
         referral_key, referral_id, advocate_id, state, method, lead_id, opportunity_id, logged_by_id,
         referee_name, referee_email, referee_company, referee_phone, submitted_at, updated_at,
         referee_email_key, duplicate_of, won_at, lead_watermark, opportunity_watermark,
         deal_stage, deal_revenue, deal_currency, deal_reward_override, deal_close_date
         """;
 
-    private const string AdvocateColumns =
+    internal const string AdvocateColumns =
         "advocate_id, contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark";
 
     private sealed record RepRow
