@@ -24,6 +24,15 @@ if grep -qE "error [A-Z]+[0-9]+" "$log_dir/build.log"; then
   exit 1
 fi
 
+# --- admin console browser tests (issue 7): Debian's Chromium, driven headless by Playwright ---
+# The tests fail (never skip) without it; Playwright cannot download its own browsers here.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== installing chromium (admin console browser tests)"
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get install -y chromium >/dev/null 2>&1 || { $sudo_cmd apt-get update >/dev/null && $sudo_cmd apt-get install -y chromium >/dev/null; }
+fi
+# --- end admin console block ---
+
 echo "== dotnet test"
 dotnet test Connector.sln -c "$configuration" --no-build -nologo --logger "console;verbosity=minimal" 2>&1 | tee "$log_dir/dotnet-test.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Connector.Ledger.Checkpoints;
 using Connector.Ledger.Ledger;
 using Connector.Ledger.Outbox;
+using Connector.Ledger.Programs;
 using Connector.Ledger.Quarantine;
 using Connector.Ledger.Rewards;
 using Connector.Referrals;
@@ -27,17 +28,26 @@ public sealed record IncomingChange(SalesforceChange Change, StreamPosition? Che
 public sealed partial class ReferralLedger
 {
     private readonly LedgerStore _store;
-    private readonly LedgerProgram _program;
+    private readonly ILedgerProgramSource _programs;
 
     public ReferralLedger(LedgerStore store, LedgerProgram program)
+        : this(store, new FixedLedgerProgramSource(program))
     {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(program);
-        _store = store;
-        _program = program;
     }
 
-    public LedgerProgram Program => _program;
+    /// <summary>A ledger applying whatever program <paramref name="programs"/> has current (admins save new versions).</summary>
+    public ReferralLedger(LedgerStore store, ILedgerProgramSource programs)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(programs);
+        _store = store;
+        _programs = programs;
+    }
+
+    public LedgerProgram Program => _programs.Current;
+
+    // Read per use: a version published while a change is decided affects at most that change's later reads.
+    private LedgerProgram _program => _programs.Current;
 
     /// <summary>Test seam: runs after a change is decided and before its rows are written (a throw simulates a crash).</summary>
     internal Action<SalesforceChange>? BeforeWrite { get; set; }

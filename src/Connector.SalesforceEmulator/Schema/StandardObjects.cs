@@ -21,7 +21,7 @@ public static class StandardObjects
     public static IEnumerable<SObjectSchema> Create() =>
     [
         Lead(), Opportunity(), Contact(), Account(), User(), Group(), OpportunityStage(), LeadStatus(), PushTopic(),
-        CurrencyType(), DatedConversionRate(),
+        CurrencyType(), DatedConversionRate(), PermissionSet(), PermissionSetAssignment(),
     ];
 
     private static IEnumerable<FieldSchema> Person(bool lastNameRequired) =>
@@ -229,4 +229,30 @@ public static class StandardObjects
         F.Date("NextStartDate", "Next Start Date", readOnly: true),
         .. F.Audit(),
     ]);
+
+    /// <summary>Permission sets grant users extra rights; the connector's admin console checks for Referral_Admin.</summary>
+    public static SObjectSchema PermissionSet() => new("PermissionSet", "Permission Set", "Permission Sets", "0PS",
+    [
+        F.Id(),
+        new() { Name = "Name", Label = "Name", Type = FieldType.String, Length = 80, Nillable = false, NameField = true },
+        F.Text("Label", "Label", 80, required: true),
+        F.TextArea("Description", "Description", 255),
+        F.Bool("IsOwnedByProfile", "Is Owned By Profile"),
+        .. F.Audit(),
+    ]);
+
+    /// <summary>Which user holds which permission set (SELECT ... WHERE AssigneeId = ... AND PermissionSet.Name = ...).</summary>
+    public static SObjectSchema PermissionSetAssignment() => new("PermissionSetAssignment", "Permission Set Assignment", "Permission Set Assignments", "0Pa",
+    [
+        F.Id(),
+        Required(F.Lookup("AssigneeId", "Assignee ID", "Assignee", "User")),
+        Required(F.Lookup("PermissionSetId", "Permission Set ID", "PermissionSet", "PermissionSet")),
+        .. F.Audit(),
+    ]);
+
+    private static FieldSchema Required(FieldSchema lookup) => new()
+    {
+        Name = lookup.Name, Label = lookup.Label, Type = lookup.Type, Length = lookup.Length, ReferenceTo = lookup.ReferenceTo,
+        RelationshipName = lookup.RelationshipName, Nillable = false,
+    };
 }

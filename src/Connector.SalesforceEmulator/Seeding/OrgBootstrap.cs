@@ -30,6 +30,12 @@ public sealed class OrgBootstrap
         _logger = logger;
     }
 
+    /// <summary>The permission set whose holders may change the connector's configuration.</summary>
+    public const string AdminPermissionSet = "Referral_Admin";
+
+    /// <summary>A seeded human administrator holding <see cref="AdminPermissionSet"/> (the shared dev password).</summary>
+    public const string AdminUsername = "admin@emulator.local";
+
     public string IntegrationUserId { get; private set; } = string.Empty;
     public string LeadQueueId { get; private set; } = string.Empty;
     public IReadOnlyList<string> SalesRepIds { get; private set; } = [];
@@ -50,6 +56,17 @@ public sealed class OrgBootstrap
             Insert(tx, "User", ("Username", "autoproc@emulator.local"), ("LastName", "Automated Process"), ("Alias", "autoproc"), ("UserType", "AutomatedProcess"));
             IntegrationUserId = Insert(tx, "User", ("Username", _options.Username), ("FirstName", "Integration"), ("LastName", "User"),
                 ("Alias", "integ"), ("Email", _options.Username), ("Title", "Integration User")).Id;
+            // The connector's admin console lets only holders of Referral_Admin change its configuration: the
+            // integration user holds it, and so does a seeded human admin (the console's OAuth sign-in).
+            var referralAdmin = Insert(tx, "PermissionSet", ("Name", AdminPermissionSet), ("Label", "Referral Admin"),
+                ("Description", "Configure the Referral Connector (admin console)")).Id;
+            var adminUserId = Insert(tx, "User", ("Username", AdminUsername), ("FirstName", "Ada"), ("LastName", "Admin"),
+                ("Alias", "aadmin"), ("Email", AdminUsername), ("Title", "Sales Operations Admin")).Id;
+            foreach (var holder in new[] { IntegrationUserId, adminUserId })
+            {
+                Insert(tx, "PermissionSetAssignment", ("AssigneeId", holder), ("PermissionSetId", referralAdmin));
+            }
+
             LeadQueueId = Insert(tx, "Group", ("Name", "Referral Leads"), ("DeveloperName", "Referral_Leads"), ("Type", "Queue")).Id;
             SalesRepIds = SalesTeam.Create(tx, _dml, _options.Seed.SalesReps);
             CreateStages(tx);

@@ -14,6 +14,7 @@ public static class WorkerCli
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(MappingCommands.Create());
         return root;
     }
 
