@@ -62,8 +62,10 @@ public abstract class ReferralLedgerTests : LedgerTestBase
         var audit = await Store.GetAuditTrailAsync($"Referral:{referral.ReferralKey}", CancellationToken.None);
         Assert.Contains(audit, a => a.DecisionKind == nameof(RoutingDecision) && a.RuleId == "RT-OWNER" && a.MappingVersion == "v1");
         Assert.All(audit, a => Assert.Equal(Org.LeadCreated().EventKey, a.EventKey));
-        var outbox = await QueryAsync<(string Kind, string TargetId)>("SELECT kind, target_id FROM outbox_messages");
+        // The lead's routing write; the advocate's enrolment queued its contact link (target: the contact) before.
+        var outbox = await QueryAsync<(string Kind, string TargetId)>("SELECT kind, target_id FROM outbox_messages WHERE kind = 'OwnerChange'");
         Assert.Equal([("OwnerChange", Org.Lead1)], outbox);
+        Assert.Single(await QueryAsync<string>("SELECT target_id FROM outbox_messages WHERE kind = 'ProfileUpdate' AND target_sobject = 'Contact'"));
         Assert.Equal(11, await new CheckpointStore(Database, Time).GetReplayIdAsync(Stream, CancellationToken.None));
 
         var again = await sut.ApplyAsync(Org.LeadCreated(), StreamPosition.AtReplayId(Stream, 12), CancellationToken.None);
