@@ -131,6 +131,10 @@ public sealed partial class ConnectorWorker(
                 }
             }
 
+            // The catch-up reads up to a second short of now (records of the current second may still change); the stream
+            // delivers what is committed after the subscription. Starting the catch-up once that second has passed leaves
+            // no window between the two (records created just before the subscription would otherwise wait for the next run).
+            await Task.Delay(CatchUp.Lag + TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
             await catchUp.RunAsync("leader start", cancellationToken).ConfigureAwait(false);
             tasks.Add(outbox.RunAsync(cancellationToken));
             _ready.TrySetResult();
@@ -157,6 +161,11 @@ public sealed partial class ConnectorWorker(
             if (applier.DeferredResyncs > 0)
             {
                 await applier.ResyncDeferredAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (applier.TakeAdvocatesArrived())
+            {
+                await catchUp.ReapplyWaitingAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }

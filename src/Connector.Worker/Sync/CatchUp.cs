@@ -52,6 +52,9 @@ public sealed partial class CatchUp
         _logger = logger;
     }
 
+    /// <summary>How far behind now a catch-up reads: records of the current second may still gain changes.</summary>
+    public static readonly TimeSpan Lag = TimeSpan.FromSeconds(1);
+
     public static string StreamOf(ChangeEntity entity) => $"catchup:{SyncedObjects.ApiName(entity)}";
 
     /// <summary>Catches every synced object up (in <see cref="Order"/>), then re-applies changes quarantined for a missing advocate.</summary>
@@ -88,7 +91,7 @@ public sealed partial class CatchUp
         {
             Filter = SyncFields.Filter(entity, describe),
             PageSize = _options.CatchUpPageSize,
-            Lag = TimeSpan.FromSeconds(1),
+            Lag = Lag,
             IncludeDeleted = entity is ChangeEntity.Lead or ChangeEntity.Opportunity,
         };
 
@@ -117,7 +120,7 @@ public sealed partial class CatchUp
     }
 
     /// <summary>Changes quarantined because their advocate was unknown are re-applied once advocates have been caught up.</summary>
-    private async Task<int> ReapplyWaitingAsync(CancellationToken cancellationToken)
+    public async Task<int> ReapplyWaitingAsync(CancellationToken cancellationToken)
     {
         var ledger = _services.GetRequiredService<ReferralLedger>();
         var reapplied = 0;

@@ -32,6 +32,7 @@ public sealed partial class ChangeApplier
     private readonly ConcurrentDictionary<string, long> _committedReplayIds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(ChangeEntity Entity, string Id), byte> _deferred = new();
     private ReferralLedger? _ledger;
+    private int _advocatesArrived;
 
     public ChangeApplier(IServiceProvider services, ChangeNormalizer normalizer, DescribeCache describes, SalesforceQueries queries,
         ConnectorMetrics metrics, TimeProvider time, ILogger<ChangeApplier> logger)
@@ -292,6 +293,10 @@ public sealed partial class ChangeApplier
                 case Quarantined q:
                     _metrics.Increment($"quarantined_total{{code=\"{q.Code}\"}}");
                     break;
+                case AdvocateUpdated { Created: true }:
+                    // Referrals quarantined for want of this advocate can go through now (the leader's loop re-applies them).
+                    Volatile.Write(ref _advocatesArrived, 1);
+                    break;
             }
         }
 
@@ -331,6 +336,9 @@ public sealed partial class ChangeApplier
     }
 
     public int DeferredResyncs => _deferred.Count;
+
+    /// <summary>Whether advocates were enrolled since the last call (and resets it).</summary>
+    public bool TakeAdvocatesArrived() => Interlocked.Exchange(ref _advocatesArrived, 0) == 1;
 
     private static partial class Log
     {
