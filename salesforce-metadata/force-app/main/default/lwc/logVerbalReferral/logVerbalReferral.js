@@ -159,7 +159,8 @@ export default class LogVerbalReferral extends LightningElement {
         const field = event.target.dataset.field;
         this.values = { ...this.values, [field]: event.target.value ?? '' };
         if (this.errors[field]) {
-            const { [field]: _fixed, ...rest } = this.errors;
+            const rest = { ...this.errors };
+            delete rest[field];
             this.errors = rest;
         }
         if (field === 'email' && this.acknowledgedEmail !== this.trimmed('email')) {
@@ -200,7 +201,7 @@ export default class LogVerbalReferral extends LightningElement {
                     return;
                 }
             }
-            const lead = await createRecord(this.leadInput());
+            await createRecord(this.leadInput());
             this.dispatchEvent(
                 new ShowToastEvent({
                     title: 'Referral logged',
@@ -209,14 +210,12 @@ export default class LogVerbalReferral extends LightningElement {
                 })
             );
             this.dispatchEvent(new CloseActionScreenEvent());
-            return lead;
         } catch (error) {
             this.saveError = `The referral was not logged: ${reduceErrors(error)}`;
             this.dispatchEvent(new ShowToastEvent({ title: 'Referral not logged', message: reduceErrors(error), variant: 'error' }));
         } finally {
             this.isSaving = false;
         }
-        return undefined;
     }
 
     /** A failed duplicate check must not stop the referral: it is a warning, not a rule. */
