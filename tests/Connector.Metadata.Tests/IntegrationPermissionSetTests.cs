@@ -35,13 +35,32 @@ public sealed class IntegrationPermissionSetTests
         $"Contact.{ContactFields.Advocate}", $"Contact.{ContactFields.InviteToProgram}",
     };
 
-    // What the ledger's one-click invitation upserts (ReferralLedger, AdvocateInvitationRequested) besides OwnerId.
-    public static TheoryData<string> WrittenFields => new()
+    // What the outbox writes: the invitation's Advocate__c upsert and the contact link (ReferralLedger), the profile
+    // figures (AdvocateProfile.Fields), and Referral__c upserts by External_Key__c.
+    public static TheoryData<string> WrittenFields
     {
-        "Advocate__c.External_Key__c", $"Advocate__c.{AdvocateFields.Contact}", $"Advocate__c.{AdvocateFields.Account}",
-        $"Advocate__c.{AdvocateFields.Status}", $"Advocate__c.{AdvocateFields.ReferralCode}", $"Advocate__c.{AdvocateFields.EnrolledDate}",
-        "Referral__c.External_Key__c", "Referral__c.State__c",
-    };
+        get
+        {
+            var data = new TheoryData<string>
+            {
+                "Advocate__c.External_Key__c", $"Advocate__c.{AdvocateFields.Contact}", $"Advocate__c.{AdvocateFields.Account}",
+                $"Advocate__c.{AdvocateFields.Status}", $"Advocate__c.{AdvocateFields.ReferralCode}", $"Advocate__c.{AdvocateFields.EnrolledDate}",
+                $"Contact.{ContactFields.Advocate}", "Referral__c.External_Key__c", "Referral__c.State__c",
+            };
+            foreach (var field in ProfileFields)
+            {
+                data.Add($"Advocate__c.{field}");
+            }
+
+            return data;
+        }
+    }
+
+    private static readonly string[] ProfileFields =
+    [
+        "Total_Referrals__c", "Open_Referrals__c", "Won_Referrals__c", "Lost_Referrals__c", "Conversion_Rate__c",
+        "Rewards_Earned__c", "Rewards_Pending__c", "Rewards_Paid__c", "Last_Referral_Date__c", "Reward_Currency__c",
+    ];
 
     [Theory]
     [MemberData(nameof(ReadFields))]
@@ -74,7 +93,10 @@ public sealed class IntegrationPermissionSetTests
         var objects = Objects();
 
         Assert.All(objects.Values, o => Assert.False(Flag(o, "allowDelete") || Flag(o, "modifyAllRecords"), $"{SfdxPackage.Text(o, "object")} grants delete or modify all"));
-        Assert.All(new[] { "Contact", "Opportunity", "Account" }, o => Assert.False(Flag(objects[o], "allowEdit") || Flag(objects[o], "allowCreate"), $"{o} is writable"));
+        Assert.All(new[] { "Opportunity", "Account" }, o => Assert.False(Flag(objects[o], "allowEdit") || Flag(objects[o], "allowCreate"), $"{o} is writable"));
+        // Contact is edited only to link it to its advocate: no other Contact field is editable.
+        Assert.False(Flag(objects["Contact"], "allowCreate"));
+        Assert.Equal(["Contact.Advocate__c"], FieldAccess().Where(f => f.Key.StartsWith("Contact.", StringComparison.Ordinal) && f.Value.Edit).Select(f => f.Key));
         Assert.Empty(Set.Elements(Md + "classAccesses"));
         Assert.Empty(Set.Elements(Md + "tabSettings"));
         Assert.DoesNotContain("Lead.Referral_Notes__c", FieldAccess().Keys);
