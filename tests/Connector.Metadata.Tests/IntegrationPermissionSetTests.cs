@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Connector.Ledger.Reading;
 using Connector.Metadata.Tests.Package;
 using Connector.Metadata.Tests.Support;
 using Connector.Referrals.Processing;
@@ -47,20 +48,18 @@ public sealed class IntegrationPermissionSetTests
                 $"Advocate__c.{AdvocateFields.Status}", $"Advocate__c.{AdvocateFields.ReferralCode}", $"Advocate__c.{AdvocateFields.EnrolledDate}",
                 $"Contact.{ContactFields.Advocate}", "Referral__c.External_Key__c", "Referral__c.State__c",
             };
-            foreach (var field in ProfileFields)
+            foreach (var name in ProfileFields)
             {
-                data.Add($"Advocate__c.{field}");
+                data.Add($"Advocate__c.{name}");
             }
 
             return data;
         }
     }
 
-    private static readonly string[] ProfileFields =
-    [
-        "Total_Referrals__c", "Open_Referrals__c", "Won_Referrals__c", "Lost_Referrals__c", "Conversion_Rate__c",
-        "Rewards_Earned__c", "Rewards_Pending__c", "Rewards_Paid__c", "Last_Referral_Date__c", "Reward_Currency__c",
-    ];
+    // The fields the profile write-back sets, as the ledger names them.
+    private static IEnumerable<string> ProfileFields =>
+        new AdvocateProfile("a00000000000001AAA", 0, 0, 0, 0, 0m, "USD", 0m, 0m, 0m, null).ToFields().Keys;
 
     [Theory]
     [MemberData(nameof(ReadFields))]

@@ -187,8 +187,9 @@ export default class AdvocateProfile extends NavigationMixin(LightningElement) {
         return rate === null || rate === undefined ? undefined : rate / 100;
     }
 
+    /** Without a won or lost referral there is no rate to show (the connector then writes 0, which would mislead). */
     get hasConversion() {
-        return this.conversion !== undefined;
+        return this.conversion !== undefined && this.won + this.lost > 0;
     }
 
     get currency() {

@@ -171,6 +171,17 @@ describe('c-advocate-profile', () => {
         expect($(element, '.tax-form')).toBeNull();
     });
 
+    it('shows no rate while no referral is won or lost, although the connector writes 0', async () => {
+        const openOnly = JSON.parse(JSON.stringify(ADVOCATE));
+        Object.assign(openOnly.fields, { Won_Referrals__c: { value: 0 }, Lost_Referrals__c: { value: 0 }, Conversion_Rate__c: { value: 0 } });
+        const element = mount('Advocate__c', ADVOCATE_ID);
+        await flush();
+        await loadAdvocate(openOnly);
+
+        expect($(element, '[data-id="conversion"]')).toBeNull();
+        expect(text(element, '.conversion-none')).toBe('no closed referrals yet');
+    });
+
     it('spins while the advocate loads', async () => {
         const element = mount('Contact', '003000000000001AAA');
         await flush();
