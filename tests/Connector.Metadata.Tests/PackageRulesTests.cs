@@ -173,6 +173,13 @@ public sealed class PackageRulesTests
             "field 'Referral_Stat__c' does not exist on Opportunity");
 
     [Fact]
+    public void Layouts_EditableSystemField_IsFound() =>
+        AssertFinds(nameof(PackageRules.Layouts),
+            c => c.Replace("layouts/Referral__c-Referral Layout.layout-meta.xml", "<behavior>Readonly</behavior>\n                <field>CreatedById</field>",
+                "<behavior>Edit</behavior>\n                <field>CreatedById</field>"),
+            "system field 'CreatedById' must be Readonly, not Edit");
+
+    [Fact]
     public void Layouts_MissingQuickAction_IsFound() =>
         AssertFinds(nameof(PackageRules.Layouts),
             c => c.Delete("quickActions/Contact.Invite_To_Referral_Program.quickAction-meta.xml"),

@@ -428,6 +428,11 @@ public static partial class PackageRules
         return problems;
     }
 
+    private static readonly HashSet<string> SystemFields = new(StringComparer.Ordinal)
+    {
+        "CreatedById", "CreatedDate", "LastModifiedById", "LastModifiedDate", "SystemModstamp", "IsDeleted", "Id",
+    };
+
     /// <summary>Layouts name existing fields of their object, existing quick actions, and related lists that really point at the object.</summary>
     public static IReadOnlyList<string> Layouts(SfdxPackage package)
     {
@@ -451,6 +456,9 @@ public static partial class PackageRules
 
             problems.AddRange(root.Descendants(Md + "layoutItems").Select(i => SfdxPackage.Text(i, "field")).OfType<string>()
                 .Where(f => !package.HasField(obj, f)).Select(f => $"{at}: field '{f}' does not exist on {obj}"));
+            problems.AddRange(root.Descendants(Md + "layoutItems")
+                .Where(i => SystemFields.Contains(SfdxPackage.Text(i, "field") ?? string.Empty) && SfdxPackage.Text(i, "behavior") != "Readonly")
+                .Select(i => $"{at}: system field '{SfdxPackage.Text(i, "field")}' must be Readonly, not {SfdxPackage.Text(i, "behavior")}"));
             foreach (var item in root.Descendants(Md + "platformActionListItems").Where(i => SfdxPackage.Text(i, "actionType") == "QuickAction"))
             {
                 var action = SfdxPackage.Text(item, "actionName") ?? string.Empty;
