@@ -58,6 +58,23 @@ else
   failed=$((failed + 1)); status=1
 fi
 
+# --- salesforce-metadata: offline Salesforce tooling gates (issue 6) -------------------------------------------
+# sf project convert source, LWC jest, ESLint and the Apex parser over salesforce-metadata/, plus its self-test on a
+# broken copy. First run installs the pinned tools with npm ci (~1-3 min, ~670 MB); after that ~30-60 s.
+echo "== salesforce-metadata: sf convert, LWC jest, ESLint, Apex parse"
+salesforce-metadata/scripts/check.sh 2>&1 | tee "$log_dir/salesforce-metadata.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+line=$(grep -E "^metadata: [0-9]+ passed, [0-9]+ failed" "$log_dir/salesforce-metadata.log" | tail -1)
+if [ -n "$line" ]; then
+  p=$(sed -E 's/^metadata: ([0-9]+) passed.*/\1/' <<<"$line")
+  f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+  passed=$((passed + p)); failed=$((failed + f))
+else
+  echo "salesforce-metadata printed no summary: counting it as a failure"
+  failed=$((failed + 1)); status=1
+fi
+# --- end salesforce-metadata ------------------------------------------------------------------------------------
+
 [ "$failed" -eq 0 ] || status=1
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status
