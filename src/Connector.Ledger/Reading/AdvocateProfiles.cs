@@ -35,6 +35,7 @@ public sealed record AdvocateProfile(
         ["Rewards_Earned__c"] = RewardsEarned,
         ["Rewards_Pending__c"] = RewardsPending,
         ["Rewards_Paid__c"] = RewardsPaid,
+        ["Reward_Currency__c"] = Currency,
         ["Last_Referral_Date__c"] = LastReferralDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
     };
 }
