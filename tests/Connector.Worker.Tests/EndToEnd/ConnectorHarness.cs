@@ -45,7 +45,8 @@ public sealed class ConnectorHarness : IAsyncDisposable
     public T Get<T>()
         where T : notnull => App!.Services.GetRequiredService<T>();
 
-    public static async Task<ConnectorHarness> StartAsync(IDictionary<string, string?>? settings = null, IDictionary<string, string?>? emulatorSettings = null, bool startConnector = true)
+    public static async Task<ConnectorHarness> StartAsync(IDictionary<string, string?>? settings = null, IDictionary<string, string?>? emulatorSettings = null, bool startConnector = true,
+        TimeProvider? emulatorClock = null)
     {
         var emulatorConfig = new Dictionary<string, string?> { ["Emulator:StreamingPollTimeout"] = "00:00:02" };
         foreach (var (k, v) in emulatorSettings ?? new Dictionary<string, string?>())
@@ -53,7 +54,7 @@ public sealed class ConnectorHarness : IAsyncDisposable
             emulatorConfig[k] = v;
         }
 
-        var emulator = await EmulatorServer.StartAsync(emulatorConfig);
+        var emulator = await EmulatorServer.StartAsync(emulatorConfig, emulatorClock is null ? null : s => s.AddSingleton(emulatorClock));
         var ledgerFile = Path.Combine(Path.GetTempPath(), $"connector-e2e-{Guid.NewGuid():N}.db");
         var all = new Dictionary<string, string?>
         {

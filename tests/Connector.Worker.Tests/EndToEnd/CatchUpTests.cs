@@ -1,0 +1,76 @@
+using System.Net.Http.Json;
+using Connector.SalesforceEmulator.Data;
+using Connector.SalesforceEmulator.Seeding;
+using Connector.Worker.Hosting;
+
+namespace Connector.Worker.Tests.EndToEnd;
+
+/// <summary>Streaming first, polling as the safety net: what the stream cannot deliver is caught up by query.</summary>
+public sealed class CatchUpTests
+{
+    [Fact]
+    public async Task Referrals_created_during_a_downtime_longer_than_the_replay_retention_are_caught_up_and_routed()
+    {
+        // A 3-second replay retention stands in for Salesforce's 72 hours: the downtime outlasts it.
+        await using var org = await ConnectorHarness.StartAsync(emulatorSettings: new Dictionary<string, string?> { ["Emulator:CdcRetention"] = "00:00:03" });
+        var advocate = await org.CreateAdvocateAsync(org.Reps[3]);
+        var first = await org.CreateAsync("Lead", new { LastName = "Before", Company = "A", Advocate__c = advocate, Referral_Method__c = "Email" });
+        await org.UntilAsync(() => Task.FromResult(Equals(org.Field(first, "OwnerId"), org.Reps[3])), "the first lead routed while streaming");
+
+        await org.StopConnectorAsync();
+        var missed = new[]
+        {
+            await org.CreateAsync("Lead", new { LastName = "During1", Company = "B", Advocate__c = advocate, Referral_Method__c = "Social" }),
+            await org.CreateAsync("Lead", new { LastName = "During2", Company = "C", Advocate__c = advocate, Referral_Method__c = "Lead Form" }),
+        };
+        await org.UntilAsync(async () => await RetainedAsync(org) == 0, "the downtime's change events to fall out of the replay retention");
+
+        await org.StartConnectorAsync();
+        foreach (var lead in missed)
+        {
+            await org.UntilAsync(() => Task.FromResult(Equals(org.Field(lead, "OwnerId"), org.Reps[3])), $"lead {lead} from the downtime routed");
+        }
+
+        var registered = await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT lead_id FROM referrals", null, ct));
+        Assert.Equal(3, registered.Count);
+        Assert.True(org.Get<ConnectorMetrics>().Count("catchup_runs_total") >= 1);
+        // The stored replay id was past retention: the stream said so and the worker caught up because of it.
+        await org.UntilAsync(() => Task.FromResult(org.Get<ConnectorMetrics>().Count("stream_replay_invalid_total") >= 1), "the invalid replay id reported");
+    }
+
+    [Fact]
+    public async Task A_gap_event_makes_the_connector_re_read_the_records_it_names()
+    {
+        await using var org = await ConnectorHarness.StartAsync();
+        var advocate = await org.CreateAdvocateAsync(org.Reps[1]);
+        var lead = await org.CreateAsync("Lead", new { LastName = "Gappy", Company = "G", Advocate__c = advocate, Referral_Method__c = "Email" });
+        await org.UntilAsync(async () => await StateAsync(org, lead) == "Submitted", "the referral registered");
+
+        // A change Salesforce could not turn into an event (too large, a database-level change): the record moves, no event.
+        var dml = org.Emulator.Get<Dml>();
+        using (var tx = org.Emulator.Store.BeginTransaction(new DmlContext(org.Reps[1]) { PublishChanges = false }))
+        {
+            var record = tx.Reader.Find(lead)!;
+            dml.Update(tx, record, Dml.ReadValues(record.Schema, [KeyValuePair.Create<string, object?>("Status", "Working - Contacted")]));
+            tx.Commit();
+        }
+
+        Assert.Equal("Submitted", await StateAsync(org, lead));
+        using var gap = await org.Simulation.PostAsJsonAsync("/emulator/streaming/gap", new { entity = "Lead", changeType = "GAP_UPDATE", recordIds = new[] { lead } });
+        Assert.True(gap.IsSuccessStatusCode);
+        await org.UntilAsync(async () => await StateAsync(org, lead) == "Working", "the gap's record re-read and its new status applied");
+        Assert.True(org.Get<ConnectorMetrics>().Count("stream_gaps_total") >= 1);
+    }
+
+    private static async Task<int> RetainedAsync(ConnectorHarness org)
+    {
+        using var stats = System.Text.Json.JsonDocument.Parse(await org.Simulation.GetStringAsync("/emulator/streaming/stats"));
+        var cdc = stats.RootElement.GetProperty("streams").EnumerateObject().Where(s => s.Name.StartsWith("/data", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(cdc);
+        Assert.True(cdc.Sum(s => s.Value.GetProperty("published").GetInt64()) > 0, "the emulator published change events");
+        return cdc.Sum(s => s.Value.GetProperty("retained").GetInt32());
+    }
+
+    private static async Task<string?> StateAsync(ConnectorHarness org, string lead) =>
+        (await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT state FROM referrals WHERE lead_id = @Lead", new { Lead = lead }, ct))).SingleOrDefault();
+}
