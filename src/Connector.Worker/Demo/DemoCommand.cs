@@ -9,26 +9,28 @@ public static class DemoCommand
     private static readonly Option<int> SeedLeads = new("--seed-leads") { Description = "Leads in the seeded org (its referral history is backfilled).", DefaultValueFactory = _ => 2000 };
     private static readonly Option<int> RandomSeed = new("--random-seed") { Description = "Seed of the simulation's choices.", DefaultValueFactory = _ => 42 };
     private static readonly Option<FileInfo> Report = new("--report") { Description = "Also write the report as JSON to this file." };
+    private static readonly Option<int> LatencyMs = new("--latency-ms") { Description = "Latency the emulated org adds to every API call (benchmarks use 80).", DefaultValueFactory = _ => 0 };
     private static readonly Option<FileInfo> Ledger = new("--ledger") { Description = "Keep the SQLite ledger in this file (default: a temp file, deleted at the end)." };
 
     public static Command Create()
     {
         var command = new Command("demo", "Run the connector against an emulated org through a simulated sales period and report; exit 0 when the ledger matches the org.")
         {
-            Referrals, SeedLeads, RandomSeed, Report, Ledger,
+            Referrals, SeedLeads, RandomSeed, Report, Ledger, LatencyMs,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
             var referrals = parse.GetValue(Referrals);
             var seed = parse.GetValue(SeedLeads);
-            if (referrals is < 1 or > 100_000 || seed is < 100 or > 1_000_000)
+            var latency = parse.GetValue(LatencyMs);
+            if (referrals is < 1 or > 100_000 || seed is < 100 or > 1_000_000 || latency is < 0 or > 10_000)
             {
-                await output.WriteLineAsync("--referrals must be 1–100,000 and --seed-leads 100–1,000,000.").ConfigureAwait(false);
+                await output.WriteLineAsync("--referrals must be 1–100,000, --seed-leads 100–1,000,000 and --latency-ms 0–10,000.").ConfigureAwait(false);
                 return 2;
             }
 
-            var run = new DemoRun(new DemoSettings(referrals, seed, parse.GetValue(RandomSeed), parse.GetValue(Ledger)?.FullName), output);
+            var run = new DemoRun(new DemoSettings(referrals, seed, parse.GetValue(RandomSeed), parse.GetValue(Ledger)?.FullName, latency), output);
             var (report, exitCode) = await run.RunAsync(cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(report.ToText()).ConfigureAwait(false);
             if (parse.GetValue(Report) is { } file)

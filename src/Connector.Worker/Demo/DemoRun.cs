@@ -80,6 +80,13 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
         await output.WriteLineAsync($"Connector ready: {backfilled:N0} referrals backfilled from the org; streaming live.").ConfigureAwait(false);
 
         using var http = new HttpClient { BaseAddress = emulator.BaseUrl };
+        if (settings.LatencyMs > 0)
+        {
+            using var faults = await http.PutAsJsonAsync("/emulator/faults", new { latencyMs = settings.LatencyMs }, cancellationToken).ConfigureAwait(false);
+            faults.EnsureSuccessStatusCode();
+            await output.WriteLineAsync($"The org now answers every API call {settings.LatencyMs} ms late.").ConfigureAwait(false);
+        }
+
         var usage = emulator.Get<ApiUsage>();
         var byEndpointBefore = usage.ByEndpoint;
         var reps = emulator.Get<OrgBootstrap>().SalesRepIds;
@@ -456,4 +463,5 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
             .OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value);
 }
 
-public sealed record DemoSettings(int Referrals, int SeedLeads, int RandomSeed, string? LedgerFile);
+/// <param name="LatencyMs">Latency the emulated org adds to every REST call once the connector is up (the benchmark uses 80 ms).</param>
+public sealed record DemoSettings(int Referrals, int SeedLeads, int RandomSeed, string? LedgerFile, int LatencyMs = 0);
