@@ -1,6 +1,9 @@
 using System.Text.Json;
+using Connector.Admin;
+using Connector.Admin.Status;
 using Connector.Ledger;
 using Connector.Ledger.Applying;
+using Connector.Ledger.Programs;
 using Connector.Salesforce;
 using Connector.Salesforce.Limits;
 using Connector.Worker.Jobs;
@@ -35,6 +38,7 @@ public static class ConnectorHost
         builder.Services.AddConnector(builder.Configuration);
         var app = builder.Build();
         app.MapConnectorEndpoints();
+        app.MapAdminConsole();
         return app;
     }
 
@@ -46,6 +50,14 @@ public static class ConnectorHost
         services.AddReferralLedger(configuration);
         services.AddSingleton<ProgramHolder>();
         services.AddReferralLedgerProgram(sp => sp.GetRequiredService<ProgramHolder>().Current);
+        // Versioned: the ledger applies the version admins saved (console, API, CLI), starting from the program read from
+        // the org. Resolved only once the worker has read it; ConnectorWorker publishes stored versions as they are saved.
+        services.AddSingleton(sp => new PublishedLedgerProgramSource(sp.GetRequiredService<ProgramHolder>().Current));
+        services.AddSingleton<ILedgerProgramSource>(sp => sp.GetRequiredService<PublishedLedgerProgramSource>());
+        services.AddSingleton(sp => new ProgramVersionRefresher(sp.GetRequiredService<ProgramVersionStore>(),
+            sp.GetRequiredService<PublishedLedgerProgramSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<ProgramVersionRefresher>>()));
+        services.AddSingleton<IConnectorStatus, WorkerConnectorStatus>();
+        services.AddAdminConsole(configuration);
         services.AddOutboxDispatcher(configuration, hosted: false);
 
         services.AddOptions<SyncOptions>().Bind(configuration.GetSection(SyncOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();

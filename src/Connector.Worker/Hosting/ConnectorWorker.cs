@@ -5,6 +5,8 @@ using Connector.Worker.Leadership;
 using Connector.Worker.Outbox;
 using Connector.Worker.Programs;
 using Connector.Worker.Sync;
+using Connector.Ledger.Programs;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,6 +22,7 @@ namespace Connector.Worker.Hosting;
 public sealed partial class ConnectorWorker(
     ProgramLoader loader,
     ProgramHolder program,
+    IServiceProvider services,
     ILeaderElection election,
     ChangeApplier applier,
     CatchUp catchUp,
@@ -48,6 +51,7 @@ public sealed partial class ConnectorWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await LoadProgramAsync(stoppingToken).ConfigureAwait(false);
+        _ = FollowProgramVersionsAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             ILeaderLease lease;
@@ -81,6 +85,31 @@ public sealed partial class ConnectorWorker(
                     Log.LeaderFailed(logger, e);
                     await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken).ConfigureAwait(false);
                 }
+            }
+        }
+    }
+
+    /// <summary>Applies the program version admins saved (at start, then as they save: another instance, the CLI).</summary>
+    private async Task FollowProgramVersionsAsync(CancellationToken cancellationToken)
+    {
+        var refresher = services.GetRequiredService<ProgramVersionRefresher>();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await refresher.RefreshAsync(cancellationToken).ConfigureAwait(false);
+                await Task.Delay(refresher.Interval, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A stored version that cannot be read must not stop the worker: logged, the running program stays.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Log.ProgramVersionFailed(logger, e);
+                await Task.Delay(refresher.Interval, time, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -220,6 +249,9 @@ public sealed partial class ConnectorWorker(
 
         [LoggerMessage(9173, LogLevel.Warning, "Could not read the program from the org; retrying in {Seconds}s")]
         public static partial void ProgramLoadFailed(ILogger logger, Exception exception, long seconds);
+
+        [LoggerMessage(9175, LogLevel.Warning, "Could not apply the stored program version; the running program stays")]
+        public static partial void ProgramVersionFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(9174, LogLevel.Error, "Subscription to {Channel} faulted")]
         public static partial void SubscriptionFaulted(ILogger logger, string channel, Exception exception);
