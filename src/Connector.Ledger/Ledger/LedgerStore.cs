@@ -312,9 +312,11 @@ public sealed class LedgerStore
         public async Task<T> ReadAsync<T>(string sql, object? parameters, Func<SqlMapper.GridReader, Task<T>> read, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(read);
-            var (command, flags) = Command(sql, parameters);
+            var command = Command();
+            command.Append(sql, parameters);
+            var (text, bound, flags) = await SendAllButLastAsync(command, cancellationToken).ConfigureAwait(false);
             await using var grid = await connection.QueryMultipleAsync(
-                new CommandDefinition(command.Sql, command.Parameters, transaction, flags: flags, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new CommandDefinition(text, bound, transaction, flags: flags, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return await read(grid).ConfigureAwait(false);
         }
 
@@ -356,39 +358,51 @@ public sealed class LedgerStore
             return FlushAsync(cancellationToken);
         }
 
-        /// <summary>Sends what is queued, in one command; nothing when nothing is.</summary>
+        /// <summary>Sends what is queued; nothing when nothing is.</summary>
         public async Task FlushAsync(CancellationToken cancellationToken)
         {
-            if (_queued.Count == 0 && _positions.Count == 0)
+            var command = Command();
+            if (!command.IsEmpty)
             {
-                return;
+                var (text, bound, flags) = await SendAllButLastAsync(command, cancellationToken).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(text, bound, transaction, flags: flags, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
-
-            var (command, flags) = Command(null, null);
-            await connection.ExecuteAsync(new CommandDefinition(command.Sql, command.Parameters, transaction, flags: flags, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
 
-        /// <summary>The queued writes (then forgotten: they are sent now), followed by <paramref name="sql"/>.</summary>
-        private (WriteCommand Command, CommandFlags Flags) Command(string? sql, object? parameters)
+        /// <summary>The queued writes, then forgotten: the caller sends them now.</summary>
+        private WriteCommand Command()
         {
             var command = new WriteCommand();
-            var flags = CommandFlags.Buffered;
-            if (_queued.Count > 0 || _positions.Count > 0)
+            store.Render(_queued, _positions.Values, now, command);
+            _queued.Clear();
+            _positions.Clear();
+            return command;
+        }
+
+        /// <summary>
+        /// Where each command is a round trip (PostgreSQL), returns everything as one command to send; otherwise
+        /// (SQLite, in-process) sends all statements but the last one by one and returns that last one.
+        /// </summary>
+        private async Task<(string Sql, SqlMapper.IDynamicParameters Parameters, CommandFlags Flags)> SendAllButLastAsync(
+            WriteCommand command, CancellationToken cancellationToken)
+        {
+            // Rendered rows make a new text each time: Dapper's statement cache would only fill up with them. A read
+            // alone keeps its cache entry (the parsing of its rows).
+            const CommandFlags rows = CommandFlags.Buffered | CommandFlags.NoCache;
+            if (Dialect.Provider == LedgerProvider.PostgreSql)
             {
-                store.Render(_queued, _positions.Values, now, command);
-                _queued.Clear();
-                _positions.Clear();
-                // Each batch's text is different: Dapper's statement cache would only fill up with them.
-                flags |= CommandFlags.NoCache;
+                var (sql, parameters) = command.Combined();
+                return (sql, parameters, command.Rendered ? rows : CommandFlags.Buffered);
             }
 
-            if (sql is not null)
+            var statements = command.Separate().ToList();
+            foreach (var (sql, parameters) in statements[..^1])
             {
-                command.Append(sql);
-                command.Parameters.AddDynamicParams(parameters);
+                await connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, flags: rows, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
 
-            return (command, flags);
+            var flags = command.EndsWithRead ? CommandFlags.Buffered : rows;
+            return (statements[^1].Sql, statements[^1].Parameters, flags);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data;
 using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -82,26 +83,85 @@ internal sealed partial class RowStatement
     private static partial Regex ParameterName();
 }
 
-/// <summary>Statements and their parameters, sent to the engine as one command (one round trip on PostgreSQL).</summary>
+/// <summary>
+/// Statements and their parameters, to be sent as one command (one round trip on PostgreSQL) or one command each
+/// (SQLite runs in-process, and binds every parameter of a command to each of its statements). The rows' parameters
+/// are bound directly (<see cref="LedgerTypeHandlers.Bind"/>); a trailing read's own parameters go through Dapper.
+/// </summary>
 internal sealed class WriteCommand
 {
-    private readonly StringBuilder _sql = new();
-    private int _next;
+    private readonly List<Statement> _statements = [];
+    private List<object?> _values = [];
+    private int _first;
 
-    public DynamicParameters Parameters { get; } = new();
+    public bool IsEmpty => _statements.Count == 0;
 
-    public bool IsEmpty => _sql.Length == 0;
+    /// <summary>Whether any statement carries rendered rows (a text that is new each time).</summary>
+    public bool Rendered => _first > 0 || _statements.Any(s => s.Read is null);
 
-    public string Sql => _sql.ToString();
+    public bool EndsWithRead => _statements.Count > 0 && _statements[^1].Read is not null;
 
-    /// <summary>A new parameter holding <paramref name="value"/>; returns its placeholder.</summary>
+    /// <summary>A new parameter of the statement being rendered, holding <paramref name="value"/>; returns its placeholder.</summary>
     public string Add(object? value)
     {
-        // Not a name Dapper's list expansion or a caller's own parameters (@Keys, @Id…) could collide with.
-        var name = $"w_{_next++}";
-        Parameters.Add(name, value);
-        return "@" + name;
+        _values.Add(value);
+        // Not a name Dapper's list expansion or a read's own parameters (@Keys, @Id…) could collide with.
+        return $"@w_{_first + _values.Count - 1}";
     }
 
-    public void Append(string statement) => _sql.Append(statement).Append(";\n");
+    /// <summary>Ends the statement being rendered: <paramref name="sql"/> uses the parameters added since the last one.</summary>
+    public void Append(string sql)
+    {
+        _statements.Add(new Statement(sql, _first, _values, null));
+        _first += _values.Count;
+        _values = [];
+    }
+
+    /// <summary>Appends a read with its parameters (an object whose properties are the names, as for Dapper).</summary>
+    public void Append(string sql, object? parameters) => _statements.Add(new Statement(sql, _first, [], parameters ?? new object()));
+
+    /// <summary>
+    /// Everything as one command (PostgreSQL). A read's parameters are bound directly too: through Dapper, a text that
+    /// is new each time would make it generate (and keep) a parameter binder each time. Lists go as arrays (= ANY).
+    /// </summary>
+    public (string Sql, SqlMapper.IDynamicParameters Parameters) Combined() =>
+        (string.Join(";\n", _statements.Select(s => s.Sql)), new Statement(string.Empty, 0, [.. _statements.SelectMany(s => s.Values)],
+            _statements.Select(s => s.Read).OfType<object>().SingleOrDefault(), BindReadDirectly: true));
+
+    /// <summary>Each statement as its own command (SQLite): a read's parameters through Dapper, which expands lists (IN @Keys).</summary>
+    public IEnumerable<(string Sql, SqlMapper.IDynamicParameters Parameters)> Separate() =>
+        _statements.Select(s => (s.Sql, (SqlMapper.IDynamicParameters)s));
+
+    private sealed record Statement(string Sql, int First, List<object?> Values, object? Read, bool BindReadDirectly = false) : SqlMapper.IDynamicParameters
+    {
+        void SqlMapper.IDynamicParameters.AddParameters(IDbCommand command, SqlMapper.Identity identity)
+        {
+            if (Read is not null && !BindReadDirectly)
+            {
+                // The read's first: Dapper expands its lists in the command text.
+                var read = new DynamicParameters(Read);
+                ((SqlMapper.IDynamicParameters)read).AddParameters(command, identity);
+            }
+            else if (Read is not null)
+            {
+                foreach (var property in Read.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+                {
+                    Add(command, property.Name, property.GetValue(Read));
+                }
+            }
+
+            for (var i = 0; i < Values.Count; i++)
+            {
+                Add(command, $"w_{First + i}", Values[i]);
+            }
+        }
+
+        private static void Add(IDbCommand command, string name, object? value)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@" + name;
+            LedgerTypeHandlers.Bind(parameter, value);
+            command.Parameters.Add(parameter);
+        }
+    }
 }
