@@ -47,30 +47,37 @@ internal sealed class WorkingView
     {
         var d = tx.Dialect;
         var lookups = changes.Select(ReferralProcessor.LookupFor).ToList();
+        var eventKeys = Distinct(changes.Select(c => c.EventKey));
+        var leadIds = Distinct(lookups.Select(l => l.LeadId));
+        var opportunityIds = Distinct(lookups.Select(l => l.OpportunityId));
+        var emailKeys = Distinct(lookups.Select(l => EmailKey(l.RefereeEmail)));
+        var advocateIds = Distinct(lookups.Select(l => l.AdvocateId));
+        var contactIds = Distinct(lookups.Select(l => l.ContactId));
+        var codeKeys = Distinct(lookups.Select(l => CodeKey(l.ReferralCode)));
         var parameters = new
         {
-            EventKeys = Distinct(changes.Select(c => c.EventKey)),
-            LeadIds = Distinct(lookups.Select(l => l.LeadId)),
-            OpportunityIds = Distinct(lookups.Select(l => l.OpportunityId)),
-            EmailKeys = Distinct(lookups.Select(l => EmailKey(l.RefereeEmail))),
-            AdvocateIds = Distinct(lookups.Select(l => l.AdvocateId)),
-            ContactIds = Distinct(lookups.Select(l => l.ContactId)),
-            CodeKeys = Distinct(lookups.Select(l => CodeKey(l.ReferralCode))),
+            EventKeys = d.ListValue(eventKeys),
+            LeadIds = d.ListValue(leadIds),
+            OpportunityIds = d.ListValue(opportunityIds),
+            EmailKeys = d.ListValue(emailKeys),
+            AdvocateIds = d.ListValue(advocateIds),
+            ContactIds = d.ListValue(contactIds),
+            CodeKeys = d.ListValue(codeKeys),
         };
 
         // Only the keys present become conditions: an OR with a condition no index serves makes PostgreSQL scan the table.
         var referralMatch = Any(
-            (parameters.LeadIds, d.InList("lead_id", "@LeadIds")),
-            (parameters.OpportunityIds, d.InList("opportunity_id", "@OpportunityIds")),
-            (parameters.EmailKeys, d.InList("referee_email_key", "@EmailKeys")));
+            (leadIds, d.InListValue("lead_id", "@LeadIds")),
+            (opportunityIds, d.InListValue("opportunity_id", "@OpportunityIds")),
+            (emailKeys, d.InListValue("referee_email_key", "@EmailKeys")));
         var advocateMatch = Any(
-            (parameters.AdvocateIds, d.InList("advocate_id", "@AdvocateIds")),
-            (parameters.ContactIds, d.InList("contact_id", "@ContactIds")),
-            (parameters.CodeKeys, d.InList("UPPER(TRIM(referral_code))", "@CodeKeys")));
+            (advocateIds, d.InListValue("advocate_id", "@AdvocateIds")),
+            (contactIds, d.InListValue("contact_id", "@ContactIds")),
+            (codeKeys, d.InListValue("UPPER(TRIM(referral_code))", "@CodeKeys")));
 
         var sql = new StringBuilder($"""
-            SELECT event_key FROM applied_events WHERE {d.InList("event_key", "@EventKeys")};
-            SELECT DISTINCT source_event_key FROM quarantine WHERE {d.InList("source_event_key", "@EventKeys")} AND resolved_at IS NULL;
+            SELECT event_key FROM applied_events WHERE {d.InListValue("event_key", "@EventKeys")};
+            SELECT DISTINCT source_event_key FROM quarantine WHERE {d.InListValue("source_event_key", "@EventKeys")} AND resolved_at IS NULL;
 
             """);
         if (referralMatch is not null)
@@ -139,7 +146,7 @@ internal sealed class WorkingView
             }
 
             foreach (var rep in await reader.QueryAsync<DomainRows.RepRow>(
-                $"SELECT {DomainRows.RepColumns} FROM sales_reps WHERE {reader.Dialect.InList("user_id", "@Owners")}", new { Owners = missing },
+                $"SELECT {DomainRows.RepColumns} FROM sales_reps WHERE {reader.Dialect.InListValue("user_id", "@Owners")}", new { Owners = reader.Dialect.ListValue(missing) },
                 cancellationToken).ConfigureAwait(false))
             {
                 _reps[rep.UserId] = DomainRows.FromRow(rep);

@@ -54,6 +54,16 @@ public interface ISqlDialect
     /// <summary>"<paramref name="column"/> is one of the list <paramref name="parameter"/>".</summary>
     string InList(string column, string parameter);
 
+    /// <summary>
+    /// "<paramref name="column"/> is one of the values in <paramref name="parameter"/>", bound as one value made by
+    /// <see cref="ListValue"/>: unlike <see cref="InList"/> the text does not depend on how many values there are, and
+    /// no list is expanded into it (PostgreSQL: an array; SQLite: a JSON array read with json_each).
+    /// </summary>
+    string InListValue(string column, string parameter);
+
+    /// <summary>The value to bind for <see cref="InListValue"/>.</summary>
+    object ListValue(IReadOnlyCollection<string> values);
+
     bool IsUniqueViolation(DbException exception);
 }
 
@@ -75,6 +85,10 @@ internal abstract class OnConflictDialect : ISqlDialect
     public abstract bool IsUniqueViolation(DbException exception);
 
     public abstract string InList(string column, string parameter);
+
+    public abstract string InListValue(string column, string parameter);
+
+    public abstract object ListValue(IReadOnlyCollection<string> values);
 
     public string ReturningId => "RETURNING id";
 
