@@ -192,7 +192,7 @@ public abstract class ReferralLedgerTests : LedgerTestBase
         Assert.Equal([ApplyStatus.Applied, ApplyStatus.Duplicate], outcomes.Select(o => o.Status));
         Assert.Single(await QueryAsync<string>("SELECT referral_key FROM referrals"));
         Assert.Single(await QueryAsync<string>("SELECT to_state FROM referral_state_changes"));
-        Assert.Single(await QueryAsync<string>("SELECT kind FROM outbox_messages"));
+        Assert.Single(await QueryAsync<string>("SELECT kind FROM outbox_messages WHERE kind = 'OwnerChange'"));
         Assert.Equal(2, await new CheckpointStore(Database, Time).GetReplayIdAsync(Stream, CancellationToken.None));
     }
 
@@ -321,7 +321,7 @@ public sealed class PostgreSqlReferralLedgerTests(PostgresFixture postgres) : Re
 
         Assert.Equal((ApplyStatus.Applied, ApplyStatus.Duplicate), ((await secondApply!).Status, outcome.Status));
         Assert.Single(await QueryAsync<string>("SELECT referral_key FROM referrals"));
-        Assert.Single(await QueryAsync<string>("SELECT kind FROM outbox_messages"));
+        Assert.Single(await QueryAsync<string>("SELECT kind FROM outbox_messages WHERE kind = 'OwnerChange'"));
         Assert.Equal(1, await new CheckpointStore(Database, Time).GetReplayIdAsync("/data/LeadChangeEvent", CancellationToken.None));
     }
 }
