@@ -27,7 +27,7 @@ internal static class ApplyBenchmark
 
     public static async Task RunAsync(LedgerBenchOptions options, TextWriter output, CancellationToken cancellationToken)
     {
-        var results = new List<(string Store, int Batch, int Events, TimeSpan Elapsed)>();
+        var results = new List<(string Store, int Batch, int Events, Measured Measured)>();
         if (options.Provider is "sqlite" or "both")
         {
             foreach (var batch in options.Batch)
@@ -53,14 +53,23 @@ internal static class ApplyBenchmark
 
         output.WriteLine();
         output.WriteLine("Full apply path (processor + rewards + store), one writer:");
-        output.WriteLine($"{"store",-30} {"batch",6} {"events",8} {"seconds",8} {"events/s",10}");
-        foreach (var (store, batch, events, elapsed) in results)
+        output.WriteLine($"{"store",-30} {"batch",6} {"events",8} {"seconds",8} {"events/s",10} {"round trips/event",18} {"client CPU ms/event",20}");
+        foreach (var (store, batch, events, measured) in results)
         {
-            output.WriteLine($"{store,-30} {batch,6} {events,8} {elapsed.TotalSeconds,8:F2} {events / elapsed.TotalSeconds,10:N0}");
+            var roundTrips = measured.Commands is { } commands ? $"{(double)(commands + measured.Transactions) / events,18:F2}" : $"{"-",18}";
+            output.WriteLine($"{store,-30} {batch,6} {events,8} {measured.Elapsed.TotalSeconds,8:F2} {events / measured.Elapsed.TotalSeconds,10:N0} {roundTrips} {measured.ClientCpu.TotalMilliseconds / events,20:F3}");
         }
+
+        // On a shared machine wall time moves with everyone else's load; this process's CPU time (all of SQLite's work,
+        // the client side of PostgreSQL's) does much less.
+
+        output.WriteLine("Round trips: PostgreSQL commands (Npgsql's activities, a multi-statement command counts once) plus one COMMIT per transaction.");
     }
 
-    private static async Task<TimeSpan> MeasureAsync(TextWriter output, LedgerProvider provider, string connectionString, int events, int batch, CancellationToken cancellationToken)
+    /// <summary>How long the stream took; for PostgreSQL, how many commands it sent (each one round trip).</summary>
+    private sealed record Measured(TimeSpan Elapsed, TimeSpan ClientCpu, long? Commands, int Transactions);
+
+    private static async Task<Measured> MeasureAsync(TextWriter output, LedgerProvider provider, string connectionString, int events, int batch, CancellationToken cancellationToken)
     {
         await using var database = LedgerDatabase.Create(provider, connectionString);
         await new MigrationRunner(database, TimeProvider.System).MigrateAsync(cancellationToken);
@@ -82,6 +91,19 @@ internal static class ApplyBenchmark
 
         var stream = Workload(events);
         var outcomes = new List<ApplyOutcome>(stream.Count);
+        long commands = 0;
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.PropagationData,
+            ActivityStarted = _ => Interlocked.Increment(ref commands),
+        };
+        if (provider == LedgerProvider.PostgreSql)
+        {
+            ActivitySource.AddActivityListener(listener);
+        }
+
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         for (var i = 0; i < stream.Count; i += batch)
         {
@@ -97,10 +119,13 @@ internal static class ApplyBenchmark
         }
 
         var elapsed = stopwatch.Elapsed;
+        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        var sent = Interlocked.Read(ref commands);
+        listener.Dispose();
         // What the run did, so a figure never comes from a workload that silently stopped deciding anything.
         output.WriteLine("  " + string.Join(", ", outcomes.GroupBy(o => o.Status).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}")) +
             $", reward entries {outcomes.Sum(o => o.RewardEntries)}, decisions {outcomes.Sum(o => o.DecisionCount)}");
-        return elapsed;
+        return new Measured(elapsed, clientCpu, provider == LedgerProvider.PostgreSql ? sent : null, (stream.Count + batch - 1) / batch);
     }
 
     private static List<SalesforceChange> Workload(int events)

@@ -32,6 +32,33 @@ internal static class LedgerTypeHandlers
         SqlMapper.AddTypeHandler(new DateOnlyHandler());
     }
 
+    private static readonly UtcTimestampHandler Timestamps = new();
+    private static readonly DateOnlyHandler Dates = new();
+
+    /// <summary>
+    /// Binds <paramref name="value"/> as Dapper would with these handlers: for parameters added without Dapper (a
+    /// multi-row statement has thousands, and Dapper looks each name up in the command's list before adding it).
+    /// </summary>
+    public static void Bind(IDbDataParameter parameter, object? value)
+    {
+        switch (value)
+        {
+            case DateTimeOffset timestamp:
+                Timestamps.SetValue(parameter, timestamp);
+                break;
+            case DateOnly date:
+                Dates.SetValue(parameter, date);
+                break;
+            case string text:
+                parameter.DbType = DbType.String;
+                parameter.Value = text;
+                break;
+            default:
+                parameter.Value = value ?? DBNull.Value;
+                break;
+        }
+    }
+
     /// <summary>Drops sub-microsecond ticks so a value reads back equal on both engines.</summary>
     public static DateTimeOffset ToStoredPrecision(DateTimeOffset value)
     {

@@ -162,7 +162,7 @@ internal static class DomainRows
         var history = referrals.Count == 0
             ? []
             : await reader.QueryAsync<RecordedStateChange>($"""
-                SELECT id, referral_key, from_state, to_state, occurred_at, event_key, reason, rule_id, mapping_version, recorded_at
+                SELECT {HistoryColumns}
                 FROM referral_state_changes WHERE {reader.Dialect.InList("referral_key", "@Keys")} ORDER BY id
                 """, new { Keys = referrals.Select(r => r.ReferralKey).ToArray() }, cancellationToken).ConfigureAwait(false);
         var historyByKey = history.ToLookup(h => h.ReferralKey, StringComparer.Ordinal);
@@ -191,27 +191,25 @@ internal static class DomainRows
         };
     }
 
-    public static async Task<(List<DomainRewardEntry> Entries, HashSet<string> Paid)> LoadRewardsAsync(
-        ILedgerReader reader, string referralKey, CancellationToken cancellationToken)
-    {
-        var rows = await reader.QueryAsync<Rewards.RewardEntry>($"""
+    /// <summary>
+    /// What the reward engine needs besides the request, in one command: the referral's entries (with which are paid)
+    /// and how many of the advocate's other referrals stand won (what escalating tiers count as "before this one").
+    /// </summary>
+    public static async Task<(List<DomainRewardEntry> Entries, HashSet<string> Paid, int OtherWins)> LoadRewardStateAsync(
+        ILedgerReader reader, string referralKey, string advocateId, CancellationToken cancellationToken) =>
+        await reader.ReadAsync($"""
             SELECT {RewardLedgerQueries.Columns}
             FROM reward_entries e LEFT JOIN reward_payouts p ON p.reward_entry_id = e.id
-            WHERE e.referral_key = @ReferralKey ORDER BY e.id
-            """, new { ReferralKey = referralKey }, cancellationToken).ConfigureAwait(false);
-        return ([.. rows.Select(FromRow)], rows.Where(r => r.PaidAt is not null).Select(r => r.IdempotencyKey).ToHashSet(StringComparer.Ordinal));
-    }
+            WHERE e.referral_key = @ReferralKey ORDER BY e.id;
+            SELECT COUNT(*) FROM referrals WHERE advocate_id = @AdvocateId AND state = @Won AND referral_key <> @ReferralKey;
+            """, new { ReferralKey = referralKey, AdvocateId = advocateId, Won = nameof(ReferralState.Won) }, async grid =>
+        {
+            var rows = (await grid.ReadAsync<Rewards.RewardEntry>().ConfigureAwait(false)).ToList();
+            var otherWins = await grid.ReadSingleAsync<long>().ConfigureAwait(false);
+            return (rows.Select(FromRow).ToList(), rows.Where(r => r.PaidAt is not null).Select(r => r.IdempotencyKey).ToHashSet(StringComparer.Ordinal), (int)otherWins);
+        }, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>The advocate's other referrals that stand won: what escalating tiers count as "before this one".</summary>
-    public static async Task<int> CountOtherWinsAsync(ILedgerReader reader, string advocateId, string referralKey, CancellationToken cancellationToken) =>
-        (int)(await reader.QueryAsync<long>(
-            "SELECT COUNT(*) FROM referrals WHERE advocate_id = @AdvocateId AND state = @Won AND referral_key <> @ReferralKey",
-            new { AdvocateId = advocateId, Won = nameof(ReferralState.Won), ReferralKey = referralKey }, cancellationToken).ConfigureAwait(false))[0];
-
-    public static async Task<bool> HasOpenQuarantineAsync(ILedgerReader reader, string eventKey, CancellationToken cancellationToken) =>
-        (await reader.QueryAsync<long>(
-            "SELECT COUNT(*) FROM quarantine WHERE source_event_key = @EventKey AND resolved_at IS NULL",
-            new { EventKey = eventKey }, cancellationToken).ConfigureAwait(false))[0] > 0;
+    public static SalesRep FromRow(RepRow row) => new(row.UserId, row.Active != 0, row.Name);
 
     internal const string ReferralColumns = """
         referral_key, referral_id, advocate_id, state, method, lead_id, opportunity_id, logged_by_id,
@@ -223,7 +221,12 @@ internal static class DomainRows
     internal const string AdvocateColumns =
         "advocate_id, contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark";
 
-    private sealed record RepRow
+    internal const string HistoryColumns =
+        "id, referral_key, from_state, to_state, occurred_at, event_key, reason, rule_id, mapping_version, recorded_at";
+
+    internal const string RepColumns = "user_id, CASE WHEN is_active THEN 1 ELSE 0 END AS active, name";
+
+    public sealed record RepRow
     {
         public required string UserId { get; init; }
         public long Active { get; init; }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Data.Common;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Connector.Ledger.Checkpoints;
@@ -52,19 +53,10 @@ public sealed partial class ReferralLedger
     /// <summary>Test seam: runs after a change is decided and before its rows are written (a throw simulates a crash).</summary>
     internal Action<SalesforceChange>? BeforeWrite { get; set; }
 
-    public Task<ApplyOutcome> ApplyAsync(SalesforceChange change, StreamPosition? checkpoint, CancellationToken cancellationToken)
+    public async Task<ApplyOutcome> ApplyAsync(SalesforceChange change, StreamPosition? checkpoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
-        return _store.InTransactionAsync(async (tx, ct) =>
-        {
-            var outcome = await ApplyInTransactionAsync(tx, change, checkpoint, null, ct).ConfigureAwait(false);
-            if (checkpoint is not null)
-            {
-                await tx.SaveCheckpointAsync(checkpoint, ct).ConfigureAwait(false);
-            }
-
-            return outcome;
-        }, cancellationToken);
+        return (await ApplyInOneTransactionAsync([new IncomingChange(change, checkpoint)], cancellationToken).ConfigureAwait(false))[0];
     }
 
     /// <summary>
@@ -75,26 +67,7 @@ public sealed partial class ReferralLedger
     public Task<IReadOnlyList<ApplyOutcome>> ApplyBatchAsync(IReadOnlyList<IncomingChange> changes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        return _store.InTransactionAsync<IReadOnlyList<ApplyOutcome>>(async (tx, ct) =>
-        {
-            var outcomes = new List<ApplyOutcome>(changes.Count);
-            var positions = new Dictionary<string, StreamPosition>(StringComparer.Ordinal);
-            foreach (var incoming in changes)
-            {
-                outcomes.Add(await ApplyInTransactionAsync(tx, incoming.Change, incoming.Checkpoint, null, ct).ConfigureAwait(false));
-                if (incoming.Checkpoint is { } position)
-                {
-                    positions[position.Stream] = position;
-                }
-            }
-
-            foreach (var position in positions.Values)
-            {
-                await tx.SaveCheckpointAsync(position, ct).ConfigureAwait(false);
-            }
-
-            return outcomes;
-        }, cancellationToken);
+        return ApplyInOneTransactionAsync(changes, cancellationToken);
     }
 
     /// <summary>
@@ -103,16 +76,66 @@ public sealed partial class ReferralLedger
     /// open entry with that id.
     /// </summary>
     public Task<ApplyOutcome?> ReapplyQuarantinedAsync(long quarantineId, CancellationToken cancellationToken) =>
-        _store.InTransactionAsync<ApplyOutcome?>(async (tx, ct) =>
+        RetryingAsync(() => _store.InTransactionAsync<ApplyOutcome?>(async (tx, ct) =>
         {
             var entries = await tx.QueryAsync<QuarantineEntry>("""
                 SELECT id, source_event_key, entity, record_id, reason_code, reason, payload, received_at, resolved_at, reapplied_event_key
                 FROM quarantine WHERE id = @Id AND resolved_at IS NULL
                 """, new { Id = quarantineId }, ct).ConfigureAwait(false);
-            return entries is [var entry]
-                ? await ApplyInTransactionAsync(tx, ChangeJson.Deserialize(entry.Payload), null, entry.Id, ct).ConfigureAwait(false)
-                : null;
-        }, cancellationToken);
+            if (entries is not [var entry])
+            {
+                return null;
+            }
+
+            var change = ChangeJson.Deserialize(entry.Payload);
+            var view = await WorkingView.LoadAsync(tx, [change], ct).ConfigureAwait(false);
+            return await ApplyInTransactionAsync(tx, view, change, null, entry.Id, ct).ConfigureAwait(false);
+        }, cancellationToken));
+
+    /// <summary>
+    /// The changes in one transaction: the rows they look up read once (<see cref="WorkingView"/>), their writes sent
+    /// together with the stream positions, then one commit — a few round trips per batch instead of a dozen per change.
+    /// </summary>
+    private Task<IReadOnlyList<ApplyOutcome>> ApplyInOneTransactionAsync(IReadOnlyList<IncomingChange> changes, CancellationToken cancellationToken) =>
+        RetryingAsync(() => _store.InTransactionAsync<IReadOnlyList<ApplyOutcome>>(async (tx, ct) =>
+        {
+            var view = await WorkingView.LoadAsync(tx, [.. changes.Select(c => c.Change)], ct).ConfigureAwait(false);
+            var outcomes = new List<ApplyOutcome>(changes.Count);
+            var positions = new Dictionary<string, StreamPosition>(StringComparer.Ordinal);
+            foreach (var incoming in changes)
+            {
+                outcomes.Add(await ApplyInTransactionAsync(tx, view, incoming.Change, incoming.Checkpoint, null, ct).ConfigureAwait(false));
+                if (incoming.Checkpoint is { } position)
+                {
+                    positions[position.Stream] = position;
+                }
+            }
+
+            // Only each stream's last position matters, and it commits with the effects or not at all.
+            foreach (var position in positions.Values)
+            {
+                await tx.SaveCheckpointAsync(position, ct).ConfigureAwait(false);
+            }
+
+            return outcomes;
+        }, cancellationToken));
+
+    /// <summary>
+    /// Runs <paramref name="apply"/> again once when it failed on a unique key: another instance recorded one of the
+    /// event keys after this transaction checked them. The retry sees the key applied and reports a duplicate; a
+    /// unique violation with another cause fails the same way again and propagates.
+    /// </summary>
+    private async Task<T> RetryingAsync<T>(Func<Task<T>> apply)
+    {
+        try
+        {
+            return await apply().ConfigureAwait(false);
+        }
+        catch (DbException exception) when (_store.IsUniqueViolation(exception))
+        {
+            return await apply().ConfigureAwait(false);
+        }
+    }
 
     /// <summary>The users who can own leads, as the worker reads them from Salesforce (routing needs active/inactive).</summary>
     public Task SaveSalesRepsAsync(IEnumerable<SalesRep> reps, CancellationToken cancellationToken)
@@ -133,22 +156,22 @@ public sealed partial class ReferralLedger
     }
 
     private async Task<ApplyOutcome> ApplyInTransactionAsync(
-        ILedgerTransaction tx, SalesforceChange change, StreamPosition? checkpoint, long? reappliedQuarantineId, CancellationToken ct)
+        ILedgerTransaction tx, WorkingView working, SalesforceChange change, StreamPosition? checkpoint, long? reappliedQuarantineId, CancellationToken ct)
     {
-        if (await tx.IsAppliedAsync(change.EventKey, ct).ConfigureAwait(false))
+        if (working.IsApplied(change.EventKey))
         {
             if (reappliedQuarantineId is { } done)
             {
                 // Applied meanwhile (redelivered after the fix): nothing left to do for the quarantine entry.
-                await tx.WriteAsync(new AppliedChange { EventKey = change.EventKey, RecordsEventKey = false, ReappliedQuarantineIds = [done] }, ct).ConfigureAwait(false);
+                Write(tx, working, new AppliedChange { EventKey = change.EventKey, RecordsEventKey = false, ReappliedQuarantineIds = [done] });
             }
 
             return new ApplyOutcome(change.EventKey, ApplyStatus.Duplicate, []);
         }
 
-        var view = await DomainRows.LoadViewAsync(tx, ReferralProcessor.LookupFor(change), ct).ConfigureAwait(false);
+        var view = await working.ViewForAsync(tx, ReferralProcessor.LookupFor(change), ct).ConfigureAwait(false);
         var result = ReferralProcessor.Process(change, view, _program.Config);
-        var effects = await EffectsAsync(tx, change, view, result, reappliedQuarantineId is null, ct).ConfigureAwait(false);
+        var effects = await EffectsAsync(tx, working, change, view, result, reappliedQuarantineId is null, ct).ConfigureAwait(false);
         var quarantined = result.Decisions.Any(d => d is Quarantined);
         var status = result.MarksEventApplied ? ApplyStatus.Applied : quarantined ? ApplyStatus.Quarantined : ApplyStatus.Ignored;
 
@@ -156,7 +179,7 @@ public sealed partial class ReferralLedger
         var resolves = reappliedQuarantineId is { } id && !quarantined;
         if (result.MarksEventApplied || effects.Quarantine.Count > 0 || resolves)
         {
-            var written = await tx.WriteAsync(new AppliedChange
+            Write(tx, working, new AppliedChange
             {
                 EventKey = change.EventKey,
                 RecordsEventKey = result.MarksEventApplied,
@@ -169,21 +192,24 @@ public sealed partial class ReferralLedger
                 Outbox = result.MarksEventApplied ? effects.Outbox : [],
                 Quarantined = effects.Quarantine,
                 ReappliedQuarantineIds = resolves ? [reappliedQuarantineId!.Value] : [],
-            }, ct).ConfigureAwait(false);
-            if (!written)
-            {
-                return new ApplyOutcome(change.EventKey, ApplyStatus.Duplicate, []);
-            }
+            });
         }
 
         return new ApplyOutcome(change.EventKey, status, result.Decisions, effects.Rewards.Count);
+    }
+
+    /// <summary>Queues the change's rows (sent with the next read or the checkpoint) and lets the later changes of the transaction see them.</summary>
+    private static void Write(ILedgerTransaction tx, WorkingView working, AppliedChange change)
+    {
+        tx.Enqueue(change);
+        working.Record(change);
     }
 
     private sealed record Effects(
         List<ReferralStateChangeRow> StateChanges, List<RewardEntryRow> Rewards, List<AuditRow> Audit, List<OutboxMessageRow> Outbox, List<QuarantineRow> Quarantine);
 
     private async Task<Effects> EffectsAsync(
-        ILedgerTransaction tx, SalesforceChange change, LedgerView view, ProcessingResult result, bool quarantineIfNew, CancellationToken ct)
+        ILedgerTransaction tx, WorkingView working, SalesforceChange change, LedgerView view, ProcessingResult result, bool quarantineIfNew, CancellationToken ct)
     {
         var mappingVersion = _program.Config.Mapping.Version;
         var effects = new Effects([], [], [], [], []);
@@ -244,7 +270,7 @@ public sealed partial class ReferralLedger
                     });
                     break;
                 case Quarantined quarantine when quarantineIfNew:
-                    if (!await DomainRows.HasOpenQuarantineAsync(tx, change.EventKey, ct).ConfigureAwait(false))
+                    if (!working.HasOpenQuarantine(change.EventKey))
                     {
                         effects.Quarantine.Add(new QuarantineRow
                         {
@@ -276,8 +302,8 @@ public sealed partial class ReferralLedger
     private async Task EvaluateRewardsAsync(
         ILedgerTransaction tx, RewardEvaluationRequested request, Referral? referral, List<Referrals.Rewards.RewardEntry> emitted, Effects effects, CancellationToken ct)
     {
-        var (existing, paid) = await DomainRows.LoadRewardsAsync(tx, request.ReferralId, ct).ConfigureAwait(false);
-        var priorWins = await DomainRows.CountOtherWinsAsync(tx, request.AdvocateId, request.ReferralId, ct).ConfigureAwait(false);
+        // Read from the tables (the queued writes go first), not the working view: paid entries change outside the apply path.
+        var (existing, paid, priorWins) = await DomainRows.LoadRewardStateAsync(tx, request.ReferralId, request.AdvocateId, ct).ConfigureAwait(false);
         var facts = request.ToRewardFacts(priorWins, referral?.LeadId);
         var evaluation = RewardEngine.Evaluate(facts, _program.Rules, [.. existing, .. emitted], paid, DateOnly.FromDateTime(tx.Now.UtcDateTime), _program.Rates);
         emitted.AddRange(evaluation.NewEntries);

@@ -5,9 +5,13 @@ namespace Connector.Ledger.Checkpoints;
 
 internal static class CheckpointSql
 {
-    public static string Save(ISqlDialect dialect) => dialect.Upsert("stream_checkpoints", "stream",
-        "stream, replay_id, cursor_value, updated_at", "@Stream, @ReplayId, @Cursor, @UpdatedAt",
-        "replay_id, cursor_value, updated_at");
+    public const string Values = "@Stream, @ReplayId, @Cursor, @UpdatedAt";
+
+    public static string Save(ISqlDialect dialect) => Save(dialect, [Values]);
+
+    /// <summary>Several streams' positions (one row each, no stream twice) in one statement.</summary>
+    public static string Save(ISqlDialect dialect, IReadOnlyList<string> rows) => dialect.Upsert("stream_checkpoints", "stream",
+        "stream, replay_id, cursor_value, updated_at", rows, "replay_id, cursor_value, updated_at");
 }
 
 /// <summary>

@@ -30,8 +30,17 @@ public interface ISqlDialect
     /// </summary>
     string Upsert(string table, string keyColumns, string columns, string values, string updateColumns);
 
+    /// <summary>
+    /// <see cref="Upsert(string, string, string, string, string)"/> for several rows in one statement, each element of
+    /// <paramref name="rows"/> one row's values. No two rows may have the same key (PostgreSQL cannot update a row twice in one statement).
+    /// </summary>
+    string Upsert(string table, string keyColumns, string columns, IReadOnlyList<string> rows, string updateColumns);
+
     /// <summary>An INSERT that does nothing (affects 0 rows) when a row with the same unique <paramref name="conflictColumns"/> exists.</summary>
     string InsertIgnoringDuplicate(string table, string conflictColumns, string columns, string values);
+
+    /// <summary><see cref="InsertIgnoringDuplicate(string, string, string, string)"/> for several rows in one statement.</summary>
+    string InsertIgnoringDuplicate(string table, string conflictColumns, string columns, IReadOnlyList<string> rows);
 
     /// <summary>Appended to an INSERT so it yields the generated <c>id</c>.</summary>
     string ReturningId { get; }
@@ -44,6 +53,16 @@ public interface ISqlDialect
 
     /// <summary>"<paramref name="column"/> is one of the list <paramref name="parameter"/>".</summary>
     string InList(string column, string parameter);
+
+    /// <summary>
+    /// "<paramref name="column"/> is one of the values in <paramref name="parameter"/>", bound as one value made by
+    /// <see cref="ListValue"/>: unlike <see cref="InList"/> the text does not depend on how many values there are, and
+    /// no list is expanded into it (PostgreSQL: an array; SQLite: a JSON array read with json_each).
+    /// </summary>
+    string InListValue(string column, string parameter);
+
+    /// <summary>The value to bind for <see cref="InListValue"/>.</summary>
+    object ListValue(IReadOnlyCollection<string> values);
 
     bool IsUniqueViolation(DbException exception);
 }
@@ -67,21 +86,34 @@ internal abstract class OnConflictDialect : ISqlDialect
 
     public abstract string InList(string column, string parameter);
 
+    public abstract string InListValue(string column, string parameter);
+
+    public abstract object ListValue(IReadOnlyCollection<string> values);
+
     public string ReturningId => "RETURNING id";
 
     public string Limit(string parameter) => $"LIMIT {parameter}";
 
     public string Upsert(string table, string keyColumns, string columns, string values, string updateColumns) =>
+        Upsert(table, keyColumns, columns, [values], updateColumns);
+
+    public string Upsert(string table, string keyColumns, string columns, IReadOnlyList<string> rows, string updateColumns) =>
         $"""
-        INSERT INTO {table} ({columns}) VALUES ({values})
+        INSERT INTO {table} ({columns}) VALUES {Rows(rows)}
         ON CONFLICT ({keyColumns}) DO UPDATE SET {string.Join(", ", Split(updateColumns).Select(c => $"{c} = excluded.{c}"))}
         """;
 
     public string InsertIgnoringDuplicate(string table, string conflictColumns, string columns, string values) =>
+        InsertIgnoringDuplicate(table, conflictColumns, columns, [values]);
+
+    public string InsertIgnoringDuplicate(string table, string conflictColumns, string columns, IReadOnlyList<string> rows) =>
         $"""
-        INSERT INTO {table} ({columns}) VALUES ({values})
+        INSERT INTO {table} ({columns}) VALUES {Rows(rows)}
         ON CONFLICT ({conflictColumns}) DO NOTHING
         """;
+
+    private static string Rows(IReadOnlyList<string> rows) =>
+        rows.Count > 0 ? string.Join(", ", rows.Select(r => $"({r})")) : throw new ArgumentException("At least one row is needed.", nameof(rows));
 
     private static IEnumerable<string> Split(string list) => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 }

@@ -52,6 +52,10 @@ internal sealed class PostgreSqlDialect : OnConflictDialect, IAsyncDisposable
     // Dapper hands Npgsql the list as one array parameter.
     public override string InList(string column, string parameter) => $"{column} = ANY({parameter})";
 
+    public override string InListValue(string column, string parameter) => $"{column} = ANY({parameter})";
+
+    public override object ListValue(IReadOnlyCollection<string> values) => values.ToArray();
+
     public override bool IsUniqueViolation(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Connector.Ledger.Dialects;
@@ -60,6 +61,10 @@ internal sealed class SqliteDialect : OnConflictDialect
     // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY.
     // Dapper expands the list into (@Ids1, @Ids2, ...).
     public override string InList(string column, string parameter) => $"{column} IN {parameter}";
+
+    public override string InListValue(string column, string parameter) => $"{column} IN (SELECT value FROM json_each({parameter}))";
+
+    public override object ListValue(IReadOnlyCollection<string> values) => JsonSerializer.Serialize(values);
 
     public override bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 };

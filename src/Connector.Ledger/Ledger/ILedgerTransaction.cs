@@ -1,5 +1,6 @@
 using Connector.Ledger.Checkpoints;
 using Connector.Ledger.Dialects;
+using Dapper;
 
 namespace Connector.Ledger.Ledger;
 
@@ -14,11 +15,26 @@ public interface ILedgerReader
     Task<bool> IsAppliedAsync(string eventKey, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<TRow>> QueryAsync<TRow>(string sql, object? parameters, CancellationToken cancellationToken);
+
+    /// <summary>Several SELECTs in one command (one round trip), read in order by <paramref name="read"/>.</summary>
+    Task<T> ReadAsync<T>(string sql, object? parameters, Func<SqlMapper.GridReader, Task<T>> read, CancellationToken cancellationToken);
 }
 
-/// <summary>An open ledger transaction (<see cref="LedgerStore.InTransactionAsync{T}"/>): reads, then writes that commit together.</summary>
+/// <summary>
+/// An open ledger transaction (<see cref="LedgerStore.InTransactionAsync{T}"/>): reads, then writes that commit together.
+/// Writes queued with <see cref="Enqueue"/> are sent in the command of the next read or write (so every read sees
+/// them) or before the commit: a batch of changes costs a few round trips, not a few per row.
+/// </summary>
 public interface ILedgerTransaction : ILedgerReader
 {
+    /// <summary>
+    /// Queues <paramref name="change"/>'s effects (and its event key when it records one) to be sent with the next
+    /// statement. The caller has checked in this transaction that the key is not applied: a transaction that records
+    /// it meanwhile makes the write fail on the unique key, rolling everything back (nothing is skipped silently).
+    /// Its <see cref="AppliedChange.Checkpoint"/> is not saved: call <see cref="SaveCheckpointAsync"/>.
+    /// </summary>
+    void Enqueue(AppliedChange change);
+
     /// <summary>
     /// Writes <paramref name="change"/>'s effects. When it records its event key, a key applied before (by another
     /// transaction that committed first) means nothing is written and false is returned. Its
@@ -29,5 +45,6 @@ public interface ILedgerTransaction : ILedgerReader
     /// <summary>A statement outside the ledger's row types (e.g. reference data the domain reads).</summary>
     Task<int> ExecuteAsync(string sql, object? parameters, CancellationToken cancellationToken);
 
+    /// <summary>Sends the queued writes and the stream's new position.</summary>
     Task SaveCheckpointAsync(StreamPosition position, CancellationToken cancellationToken);
 }

@@ -18,15 +18,21 @@ public sealed class LedgerStore
     private readonly LedgerDatabase _database;
     private readonly TimeProvider _time;
 
-    private readonly string _insertAppliedEvent;
-    private readonly string _saveCheckpoint;
-    private readonly string _upsertAdvocate;
-    private readonly string _upsertReferral;
-    private readonly string _insertStateChange;
-    private readonly string _insertRewardEntry;
-    private readonly string _insertQuarantine;
-    private readonly string _insertAudit;
-    private readonly string _insertOutbox;
+    private readonly RowStatement _insertAppliedEvent;
+    private readonly RowStatement _saveCheckpoint;
+    private readonly RowStatement _upsertAdvocate;
+    private readonly RowStatement _upsertReferral;
+    private readonly RowStatement _insertStateChange;
+    private readonly RowStatement _insertRewardEntry;
+    private readonly RowStatement _insertQuarantine;
+    private readonly RowStatement _insertAudit;
+    private readonly RowStatement _insertOutbox;
+
+    // Queued writes (ILedgerTransaction.Enqueue) record event keys with a plain INSERT: the caller checked them in
+    // the transaction, so a key recorded meanwhile by a concurrent transaction violates the primary key and rolls
+    // everything back instead of being skipped silently after its effects were written.
+    private readonly RowStatement _recordAppliedEvent;
+    private readonly RowStatement _markReapplied;
 
     public LedgerStore(LedgerDatabase database, TimeProvider time)
     {
@@ -35,61 +41,77 @@ public sealed class LedgerStore
         _time = time;
         var d = database.Dialect;
 
-        _insertAppliedEvent = d.InsertIgnoringDuplicate("applied_events", "event_key",
-            "event_key, stream, applied_at", "@EventKey, @Stream, @AppliedAt");
-        _saveCheckpoint = CheckpointSql.Save(d);
-        _upsertAdvocate = d.Upsert("advocates", "advocate_id",
-            "advocate_id, contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark",
+        const string appliedEventColumns = "event_key, stream, applied_at";
+        const string appliedEventValues = "@EventKey, @Stream, @AppliedAt";
+        _insertAppliedEvent = new(appliedEventValues, rows => d.InsertIgnoringDuplicate("applied_events", "event_key", appliedEventColumns, rows));
+        _recordAppliedEvent = new(appliedEventValues, rows => $"INSERT INTO applied_events ({appliedEventColumns}) VALUES {Tuples(rows)}");
+        _saveCheckpoint = new(CheckpointSql.Values, rows => CheckpointSql.Save(d, rows));
+        _upsertAdvocate = new(
             "@AdvocateId, @ContactId, @AccountId, @OwnerId, @Name, @Status, @ReferralCode, @EnrolledOn, @UpdatedAt, @Watermark",
-            "contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark");
-        _upsertReferral = d.Upsert("referrals", "referral_key",
-            """
-            referral_key, referral_id, advocate_id, state, method, lead_id, opportunity_id, logged_by_id,
-            referee_name, referee_email, referee_company, referee_phone, submitted_at, updated_at,
-            referee_email_key, duplicate_of, won_at, lead_watermark, opportunity_watermark,
-            deal_stage, deal_revenue, deal_currency, deal_reward_override, deal_close_date
-            """,
+            rows => d.Upsert("advocates", "advocate_id",
+                "advocate_id, contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark", rows,
+                "contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark"));
+        _upsertReferral = new(
             """
             @ReferralKey, @ReferralId, @AdvocateId, @State, @Method, @LeadId, @OpportunityId, @LoggedById,
             @RefereeName, @RefereeEmail, @RefereeCompany, @RefereePhone, @SubmittedAt, @UpdatedAt,
             @RefereeEmailKey, @DuplicateOf, @WonAt, @LeadWatermark, @OpportunityWatermark,
             @DealStage, @DealRevenue, @DealCurrency, @DealRewardOverride, @DealCloseDate
             """,
-            """
-            referral_id, advocate_id, state, method, lead_id, opportunity_id, logged_by_id,
-            referee_name, referee_email, referee_company, referee_phone, updated_at,
-            referee_email_key, duplicate_of, won_at, lead_watermark, opportunity_watermark,
-            deal_stage, deal_revenue, deal_currency, deal_reward_override, deal_close_date
-            """);
+            rows => d.Upsert("referrals", "referral_key",
+                """
+                referral_key, referral_id, advocate_id, state, method, lead_id, opportunity_id, logged_by_id,
+                referee_name, referee_email, referee_company, referee_phone, submitted_at, updated_at,
+                referee_email_key, duplicate_of, won_at, lead_watermark, opportunity_watermark,
+                deal_stage, deal_revenue, deal_currency, deal_reward_override, deal_close_date
+                """,
+                rows,
+                """
+                referral_id, advocate_id, state, method, lead_id, opportunity_id, logged_by_id,
+                referee_name, referee_email, referee_company, referee_phone, updated_at,
+                referee_email_key, duplicate_of, won_at, lead_watermark, opportunity_watermark,
+                deal_stage, deal_revenue, deal_currency, deal_reward_override, deal_close_date
+                """));
         // History and audit are plain inserts: the unique constraints are the last line of defence. A reward or a
         // Salesforce write decided again (from another event) is skipped by its idempotency key.
-        _insertStateChange = """
-            INSERT INTO referral_state_changes (referral_key, from_state, to_state, occurred_at, event_key, reason, rule_id, mapping_version, recorded_at)
-            VALUES (@ReferralKey, @FromState, @ToState, @OccurredAt, @EventKey, @Reason, @RuleId, @MappingVersion, @RecordedAt)
-            """;
-        _insertRewardEntry = d.InsertIgnoringDuplicate("reward_entries", "idempotency_key",
-            """
-            idempotency_key, referral_key, advocate_id, beneficiary, kind, amount, currency, effective_on, reason,
-            rule_id, related_key, event_key, recorded_at, beneficiary_id, rule_version, stage, cycle, won_on,
-            retention_ends_on, matures_on, choice_options, won_at
-            """,
+        _insertStateChange = new("@ReferralKey, @FromState, @ToState, @OccurredAt, @EventKey, @Reason, @RuleId, @MappingVersion, @RecordedAt",
+            rows => $"""
+                INSERT INTO referral_state_changes (referral_key, from_state, to_state, occurred_at, event_key, reason, rule_id, mapping_version, recorded_at)
+                VALUES {Tuples(rows)}
+                """);
+        _insertRewardEntry = new(
             """
             @IdempotencyKey, @ReferralKey, @AdvocateId, @Beneficiary, @Kind, @Amount, @Currency, @EffectiveOn, @Reason,
             @RuleId, @RelatedKey, @EventKey, @RecordedAt, @BeneficiaryId, @RuleVersion, @Stage, @Cycle, @WonOn,
             @RetentionEndsOn, @MaturesOn, @ChoiceOptions, @WonAt
-            """);
-        _insertQuarantine = $"""
-            INSERT INTO quarantine (source_event_key, entity, record_id, reason_code, reason, payload, received_at)
-            VALUES (@EventKey, @Entity, @RecordId, @ReasonCode, @Reason, {d.JsonParameter("@Payload")}, @RecordedAt)
-            """;
-        _insertAudit = """
-            INSERT INTO audit_entries (decision_kind, subject, reason, rule_id, mapping_version, event_key, at)
-            VALUES (@DecisionKind, @Subject, @Reason, @RuleId, @MappingVersion, @EventKey, @At)
-            """;
-        _insertOutbox = d.InsertIgnoringDuplicate("outbox_messages", "idempotency_key",
-            "kind, target_sobject, target_id, payload, idempotency_key, created_at",
-            $"@Kind, @TargetSObject, @TargetId, {d.JsonParameter("@Payload")}, @IdempotencyKey, @RecordedAt");
+            """,
+            rows => d.InsertIgnoringDuplicate("reward_entries", "idempotency_key",
+                """
+                idempotency_key, referral_key, advocate_id, beneficiary, kind, amount, currency, effective_on, reason,
+                rule_id, related_key, event_key, recorded_at, beneficiary_id, rule_version, stage, cycle, won_on,
+                retention_ends_on, matures_on, choice_options, won_at
+                """, rows));
+        _insertQuarantine = new($"@EventKey, @Entity, @RecordId, @ReasonCode, @Reason, {d.JsonParameter("@Payload")}, @RecordedAt",
+            rows => $"""
+                INSERT INTO quarantine (source_event_key, entity, record_id, reason_code, reason, payload, received_at)
+                VALUES {Tuples(rows)}
+                """);
+        // An UPDATE per entry: the "row" is the whole statement.
+        _markReapplied = new(QuarantineSql.MarkReapplied, statements => string.Join(";\n", statements));
+        _insertAudit = new("@DecisionKind, @Subject, @Reason, @RuleId, @MappingVersion, @EventKey, @At",
+            rows => $"""
+                INSERT INTO audit_entries (decision_kind, subject, reason, rule_id, mapping_version, event_key, at)
+                VALUES {Tuples(rows)}
+                """);
+        _insertOutbox = new($"@Kind, @TargetSObject, @TargetId, {d.JsonParameter("@Payload")}, @IdempotencyKey, @RecordedAt",
+            rows => d.InsertIgnoringDuplicate("outbox_messages", "idempotency_key",
+                "kind, target_sobject, target_id, payload, idempotency_key, created_at", rows));
     }
+
+    private static string Tuples(IReadOnlyList<string> rows) => string.Join(", ", rows.Select(r => $"({r})"));
+
+    /// <summary>Whether <paramref name="exception"/> is the engine refusing a duplicate of a unique key.</summary>
+    public bool IsUniqueViolation(DbException exception) => _database.Dialect.IsUniqueViolation(exception);
 
     /// <summary>
     /// Applies <paramref name="change"/> in one transaction: records its event key, advances its stream, writes its
@@ -141,7 +163,7 @@ public sealed class LedgerStore
         // Only each stream's last position matters, and it commits with the effects or not at all.
         foreach (var position in positions.Values)
         {
-            await ExecuteAsync(connection, transaction, _saveCheckpoint,
+            await ExecuteAsync(connection, transaction, _saveCheckpoint.Single,
                 new { position.Stream, position.ReplayId, position.Cursor, UpdatedAt = now }, cancellationToken).ConfigureAwait(false);
         }
 
@@ -157,7 +179,7 @@ public sealed class LedgerStore
     {
         if (change.RecordsEventKey)
         {
-            var first = await ExecuteAsync(connection, transaction, _insertAppliedEvent,
+            var first = await ExecuteAsync(connection, transaction, _insertAppliedEvent.Single,
                 new { change.EventKey, change.Checkpoint?.Stream, AppliedAt = now }, cancellationToken).ConfigureAwait(false);
             if (first == 0)
             {
@@ -165,16 +187,64 @@ public sealed class LedgerStore
             }
         }
 
-        await ExecuteManyAsync(connection, transaction, _upsertAdvocate, change.Advocates, cancellationToken).ConfigureAwait(false);
-        await ExecuteManyAsync(connection, transaction, _upsertReferral, change.Referrals, cancellationToken).ConfigureAwait(false);
-        await ExecuteManyAsync(connection, transaction, _insertStateChange, Stamped(change.StateChanges, change.EventKey, now), cancellationToken).ConfigureAwait(false);
-        await ExecuteManyAsync(connection, transaction, _insertRewardEntry, Stamped(change.RewardEntries, change.EventKey, now), cancellationToken).ConfigureAwait(false);
-        await ExecuteManyAsync(connection, transaction, _insertQuarantine, Stamped(change.Quarantined, change.EventKey, now), cancellationToken).ConfigureAwait(false);
-        await ExecuteManyAsync(connection, transaction, QuarantineSql.MarkReapplied,
+        await ExecuteManyAsync(connection, transaction, _upsertAdvocate.Single, change.Advocates, cancellationToken).ConfigureAwait(false);
+        await ExecuteManyAsync(connection, transaction, _upsertReferral.Single, change.Referrals, cancellationToken).ConfigureAwait(false);
+        await ExecuteManyAsync(connection, transaction, _insertStateChange.Single, Stamped(change.StateChanges, change.EventKey, now), cancellationToken).ConfigureAwait(false);
+        await ExecuteManyAsync(connection, transaction, _insertRewardEntry.Single, Stamped(change.RewardEntries, change.EventKey, now), cancellationToken).ConfigureAwait(false);
+        await ExecuteManyAsync(connection, transaction, _insertQuarantine.Single, Stamped(change.Quarantined, change.EventKey, now), cancellationToken).ConfigureAwait(false);
+        await ExecuteManyAsync(connection, transaction, _markReapplied.Single,
             change.ReappliedQuarantineIds.Select(id => new { Id = id, ReappliedEventKey = change.EventKey, ResolvedAt = now }), cancellationToken).ConfigureAwait(false);
-        await ExecuteManyAsync(connection, transaction, _insertAudit, Stamped(change.Audit, change.EventKey, now), cancellationToken).ConfigureAwait(false);
-        await ExecuteManyAsync(connection, transaction, _insertOutbox, Stamped(change.Outbox, change.EventKey, now), cancellationToken).ConfigureAwait(false);
+        await ExecuteManyAsync(connection, transaction, _insertAudit.Single, Stamped(change.Audit, change.EventKey, now), cancellationToken).ConfigureAwait(false);
+        await ExecuteManyAsync(connection, transaction, _insertOutbox.Single, Stamped(change.Outbox, change.EventKey, now), cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// Queued changes (in order) and stream positions as multi-row statements, tables in the order the foreign keys
+    /// need (advocates, referrals, then the rows that refer to them). Upserted rows are folded to one per key, since one
+    /// statement may not update a row twice: the last values win, and a referral keeps the <c>submitted_at</c> it was
+    /// first inserted with (not an updated column) — what consecutive upserts would have left.
+    /// </summary>
+    private void Render(IReadOnlyList<AppliedChange> changes, IReadOnlyCollection<StreamPosition> positions, DateTimeOffset now, WriteCommand command)
+    {
+        var advocates = new Dictionary<string, AdvocateRow>(StringComparer.Ordinal);
+        var referrals = new Dictionary<string, ReferralRow>(StringComparer.Ordinal);
+        foreach (var change in changes)
+        {
+            foreach (var advocate in change.Advocates)
+            {
+                advocates[advocate.AdvocateId] = advocate;
+            }
+
+            foreach (var referral in change.Referrals)
+            {
+                referrals[referral.ReferralKey] = referrals.TryGetValue(referral.ReferralKey, out var first)
+                    ? referral with { SubmittedAt = first.SubmittedAt }
+                    : referral;
+            }
+        }
+
+        RenderRows(_upsertAdvocate, advocates.Values.Select(a => RowStatement.ValuesOf(a)));
+        RenderRows(_upsertReferral, referrals.Values.Select(r => RowStatement.ValuesOf(r)));
+        RenderRows(_insertStateChange, changes.SelectMany(c => c.StateChanges.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
+        RenderRows(_insertRewardEntry, changes.SelectMany(c => c.RewardEntries.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
+        RenderRows(_insertQuarantine, changes.SelectMany(c => c.Quarantined.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
+        RenderRows(_markReapplied, changes.SelectMany(c => c.ReappliedQuarantineIds.Select(id =>
+            RowStatement.ValuesOf(new { Id = id, ReappliedEventKey = c.EventKey, ResolvedAt = now }))));
+        RenderRows(_insertAudit, changes.SelectMany(c => c.Audit.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
+        RenderRows(_insertOutbox, changes.SelectMany(c => c.Outbox.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
+        RenderRows(_recordAppliedEvent, changes.Where(c => c.RecordsEventKey).Select(c =>
+            RowStatement.ValuesOf(new { c.EventKey, c.Checkpoint?.Stream, AppliedAt = now })));
+        RenderRows(_saveCheckpoint, positions.Select(p => RowStatement.ValuesOf(new { p.Stream, p.ReplayId, p.Cursor, UpdatedAt = now })));
+
+        void RenderRows(RowStatement statement, IEnumerable<Func<string, object?>> rows)
+        {
+            var list = rows.ToList();
+            if (list.Count > 0)
+            {
+                statement.Render(list, command);
+            }
+        }
     }
 
     /// <summary>
@@ -190,6 +260,7 @@ public sealed class LedgerStore
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var scope = new TransactionScope(this, connection, transaction, _time.GetUtcNow());
         var result = await work(scope, cancellationToken).ConfigureAwait(false);
+        await scope.FlushAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return result;
     }
@@ -224,17 +295,42 @@ public sealed class LedgerStore
 
     private sealed class TransactionScope(LedgerStore store, DbConnection connection, DbTransaction transaction, DateTimeOffset now) : ILedgerTransaction
     {
+        private readonly List<AppliedChange> _queued = [];
+        private readonly Dictionary<string, StreamPosition> _positions = new(StringComparer.Ordinal);
+
         public ISqlDialect Dialect => store._database.Dialect;
 
         public DateTimeOffset Now => now;
 
         public async Task<bool> IsAppliedAsync(string eventKey, CancellationToken cancellationToken) =>
-            await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT COUNT(*) FROM applied_events WHERE event_key = @EventKey", new { EventKey = eventKey }, transaction,
-                cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+            (await QueryAsync<long>("SELECT COUNT(*) FROM applied_events WHERE event_key = @EventKey", new { EventKey = eventKey }, cancellationToken)
+                .ConfigureAwait(false))[0] > 0;
 
-        public async Task<IReadOnlyList<TRow>> QueryAsync<TRow>(string sql, object? parameters, CancellationToken cancellationToken) =>
-            [.. await connection.QueryAsync<TRow>(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)];
+        public Task<IReadOnlyList<TRow>> QueryAsync<TRow>(string sql, object? parameters, CancellationToken cancellationToken) =>
+            ReadAsync<IReadOnlyList<TRow>>(sql, parameters, async grid => [.. await grid.ReadAsync<TRow>().ConfigureAwait(false)], cancellationToken);
+
+        public async Task<T> ReadAsync<T>(string sql, object? parameters, Func<SqlMapper.GridReader, Task<T>> read, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(read);
+            var command = Command();
+            command.Append(sql, parameters);
+            var (text, bound, flags) = await SendAllButLastAsync(command, cancellationToken).ConfigureAwait(false);
+            await using var grid = await connection.QueryMultipleAsync(
+                new CommandDefinition(text, bound, transaction, flags: flags, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return await read(grid).ConfigureAwait(false);
+        }
+
+        public void Enqueue(AppliedChange change)
+        {
+            ArgumentNullException.ThrowIfNull(change);
+            ArgumentException.ThrowIfNullOrWhiteSpace(change.EventKey);
+            foreach (var entry in change.RewardEntries)
+            {
+                EnsureStorable(entry.Amount, entry.IdempotencyKey);
+            }
+
+            _queued.Add(change);
+        }
 
         public async Task<bool> WriteAsync(AppliedChange change, CancellationToken cancellationToken)
         {
@@ -245,15 +341,69 @@ public sealed class LedgerStore
                 EnsureStorable(entry.Amount, entry.IdempotencyKey);
             }
 
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
             return await store.ApplyInTransactionAsync(connection, transaction, change, now, cancellationToken).ConfigureAwait(false);
         }
 
-        public Task<int> ExecuteAsync(string sql, object? parameters, CancellationToken cancellationToken) =>
-            connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken));
+        public async Task<int> ExecuteAsync(string sql, object? parameters, CancellationToken cancellationToken)
+        {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+            return await connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
 
-        public Task SaveCheckpointAsync(StreamPosition position, CancellationToken cancellationToken) =>
-            LedgerStore.ExecuteAsync(connection, transaction, store._saveCheckpoint,
-                new { position.Stream, position.ReplayId, position.Cursor, UpdatedAt = now }, cancellationToken);
+        public Task SaveCheckpointAsync(StreamPosition position, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(position);
+            _positions[position.Stream] = position;
+            return FlushAsync(cancellationToken);
+        }
+
+        /// <summary>Sends what is queued; nothing when nothing is.</summary>
+        public async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            var command = Command();
+            if (!command.IsEmpty)
+            {
+                var (text, bound, flags) = await SendAllButLastAsync(command, cancellationToken).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(text, bound, transaction, flags: flags, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>The queued writes, then forgotten: the caller sends them now.</summary>
+        private WriteCommand Command()
+        {
+            var command = new WriteCommand();
+            store.Render(_queued, _positions.Values, now, command);
+            _queued.Clear();
+            _positions.Clear();
+            return command;
+        }
+
+        /// <summary>
+        /// Where each command is a round trip (PostgreSQL), returns everything as one command to send; otherwise
+        /// (SQLite, in-process) sends all statements but the last one by one and returns that last one.
+        /// </summary>
+        private async Task<(string Sql, SqlMapper.IDynamicParameters Parameters, CommandFlags Flags)> SendAllButLastAsync(
+            WriteCommand command, CancellationToken cancellationToken)
+        {
+            // Rendered rows make a new text each time: Dapper's statement cache would only fill up with them. A read
+            // alone keeps its cache entry (the parsing of its rows).
+            const CommandFlags rows = CommandFlags.Buffered | CommandFlags.NoCache;
+            if (Dialect.Provider == LedgerProvider.PostgreSql)
+            {
+                var (sql, parameters) = command.Combined();
+                return (sql, parameters, command.Rendered ? rows : CommandFlags.Buffered);
+            }
+
+            var statements = command.Separate().ToList();
+            foreach (var (sql, parameters) in statements[..^1])
+            {
+                await connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, flags: rows, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            var flags = command.EndsWithRead ? CommandFlags.Buffered : rows;
+            return (statements[^1].Sql, statements[^1].Parameters, flags);
+        }
     }
 
     /// <summary>Records that a reward entry was paid. The unique entry id in <c>reward_payouts</c> makes a second payout impossible.</summary>

@@ -26,7 +26,7 @@ public abstract class ReferralLedgerTests : LedgerTestBase
 
     private LedgerStore Store => new(Database, Time);
 
-    private async Task<ReferralLedger> CreateSutAsync(ProgramConfig? config = null)
+    protected async Task<ReferralLedger> CreateSutAsync(ProgramConfig? config = null)
     {
         var sut = new ReferralLedger(Store, new LedgerProgram(config ?? Org.Config(), Flat));
         await sut.SaveSalesRepsAsync([new SalesRep(Org.Rep, true), new SalesRep(Org.InactiveRep, false)], CancellationToken.None);
@@ -150,6 +150,129 @@ public abstract class ReferralLedgerTests : LedgerTestBase
     }
 
     [Fact]
+    public async Task ApplyBatchAsync_CreatedConvertedAndWonInOneBatch_EachChangeDecidesOnTheOnesBefore()
+    {
+        var sut = await CreateSutAsync();
+        var won = Org.Updated(ChangeEntity.Opportunity, Org.Opp1, Org.T0.AddHours(2), "cdc:won",
+            ("StageName", "Closed Won"), ("Amount", 5000m), ("CurrencyIsoCode", "USD"));
+
+        var outcomes = await sut.ApplyBatchAsync(
+            [new(Org.LeadCreated(), StreamPosition.AtReplayId(Stream, 1)), new(Org.Converted(Org.T0.AddHours(1), "cdc:convert"), StreamPosition.AtReplayId(Stream, 2)),
+             new(won, StreamPosition.AtReplayId(Stream, 3))],
+            CancellationToken.None);
+
+        Assert.Equal([ApplyStatus.Applied, ApplyStatus.Applied, ApplyStatus.Applied], outcomes.Select(o => o.Status));
+        Assert.Equal(1, outcomes[2].RewardEntries);
+        var referral = await Store.GetReferralAsync(Referral.IdForLead(Org.Lead1), CancellationToken.None);
+        Assert.Equal("Won", referral!.State);
+        var history = await Store.GetHistoryAsync(referral.ReferralKey, CancellationToken.None);
+        Assert.Equal(["Submitted", "Opportunity", "Won"], history.Select(h => h.ToState).Where(s => s is "Submitted" or "Opportunity" or "Won"));
+        Assert.Equal(history.OrderBy(h => h.Id).Select(h => h.OccurredAt), history.Select(h => h.OccurredAt).Order());
+        Assert.Equal([("Earned", 100m)], await QueryAsync<(string, decimal)>("SELECT kind, amount FROM reward_entries"));
+        Assert.Equal(3, await new CheckpointStore(Database, Time).GetReplayIdAsync(Stream, CancellationToken.None));
+
+        // The same batch again: every change is a duplicate and no row changes.
+        var again = await sut.ApplyBatchAsync(
+            [new(Org.LeadCreated(), StreamPosition.AtReplayId(Stream, 1)), new(Org.Converted(Org.T0.AddHours(1), "cdc:convert"), StreamPosition.AtReplayId(Stream, 2)),
+             new(won, StreamPosition.AtReplayId(Stream, 3))],
+            CancellationToken.None);
+        Assert.All(again, o => Assert.Equal(ApplyStatus.Duplicate, o.Status));
+        Assert.Equal(history.Count, (await Store.GetHistoryAsync(referral.ReferralKey, CancellationToken.None)).Count);
+        Assert.Single(await QueryAsync<string>("SELECT kind FROM reward_entries"));
+    }
+
+    [Fact]
+    public async Task ApplyBatchAsync_SameChangeTwiceInOneBatch_AppliesItOnce()
+    {
+        var sut = await CreateSutAsync();
+
+        var outcomes = await sut.ApplyBatchAsync(
+            [new(Org.LeadCreated(), StreamPosition.AtReplayId(Stream, 1)), new(Org.LeadCreated(), StreamPosition.AtReplayId(Stream, 2))], CancellationToken.None);
+
+        Assert.Equal([ApplyStatus.Applied, ApplyStatus.Duplicate], outcomes.Select(o => o.Status));
+        Assert.Single(await QueryAsync<string>("SELECT referral_key FROM referrals"));
+        Assert.Single(await QueryAsync<string>("SELECT to_state FROM referral_state_changes"));
+        Assert.Single(await QueryAsync<string>("SELECT kind FROM outbox_messages WHERE kind = 'OwnerChange'"));
+        Assert.Equal(2, await new CheckpointStore(Database, Time).GetReplayIdAsync(Stream, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ApplyBatchAsync_SecondLeadWithTheSameEmailInTheBatch_IsADuplicateOfTheFirst()
+    {
+        var sut = await CreateSutAsync();
+
+        var outcomes = await sut.ApplyBatchAsync(
+            [new(Org.LeadCreated(Org.Lead1, email: "pat@example.com"), null), new(Org.LeadCreated(Org.Lead2, at: Org.T0.AddMinutes(5), email: " PAT@example.com"), null)],
+            CancellationToken.None);
+
+        Assert.Equal([ApplyStatus.Applied, ApplyStatus.Applied], outcomes.Select(o => o.Status));
+        Assert.Contains(outcomes[1].Decisions, d => d is DuplicateDetected);
+        var second = await QueryAsync<(string State, string? DuplicateOf)>(
+            "SELECT state, duplicate_of FROM referrals WHERE lead_id = '" + Org.Lead2 + "'");
+        Assert.Equal([("Duplicate", Referral.IdForLead(Org.Lead1))], second);
+    }
+
+    [Fact]
+    public async Task ApplyBatchAsync_QuarantinedChangeInTheMiddle_TheOthersApplyAndTheStreamMovesPastIt()
+    {
+        var sut = await CreateSutAsync();
+        var unmapped = Org.LeadCreated(Org.Lead2, email: "sam@example.com", status: "Nurturing");
+
+        var outcomes = await sut.ApplyBatchAsync(
+            [new(Org.LeadCreated(), StreamPosition.AtReplayId(Stream, 1)), new(unmapped, StreamPosition.AtReplayId(Stream, 2)),
+             new(unmapped, StreamPosition.AtReplayId(Stream, 3)), new(Org.LeadStatus("Working - Contacted", Org.T0.AddHours(1), "cdc:working"), StreamPosition.AtReplayId(Stream, 4))],
+            CancellationToken.None);
+
+        Assert.Equal([ApplyStatus.Applied, ApplyStatus.Quarantined, ApplyStatus.Quarantined, ApplyStatus.Applied], outcomes.Select(o => o.Status));
+        var open = Assert.Single(await new QuarantineStore(Database, Time).ListOpenAsync(10, CancellationToken.None));
+        Assert.Equal((unmapped.EventKey, "UnmappedStatus"), (open.SourceEventKey, open.ReasonCode));
+        Assert.False(await Store.IsAppliedAsync(unmapped.EventKey, CancellationToken.None));
+        Assert.Equal("Working", (await Store.GetReferralAsync(Referral.IdForLead(Org.Lead1), CancellationToken.None))!.State);
+        Assert.Null(await Store.FindReferralByLeadAsync(Org.Lead2, CancellationToken.None));
+        Assert.Equal(4, await new CheckpointStore(Database, Time).GetReplayIdAsync(Stream, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ApplyBatchAsync_FailureMidBatch_WritesNothingAndLeavesTheStreamWhereItWas()
+    {
+        var sut = await CreateSutAsync();
+        await sut.ApplyAsync(Org.LeadCreated(Org.Lead2, email: "sam@example.com"), StreamPosition.AtReplayId(Stream, 1), CancellationToken.None);
+        var before = await QueryAsync<long>("""
+            SELECT (SELECT COUNT(*) FROM referrals) + (SELECT COUNT(*) FROM referral_state_changes) + (SELECT COUNT(*) FROM audit_entries)
+                 + (SELECT COUNT(*) FROM outbox_messages) + (SELECT COUNT(*) FROM applied_events) + (SELECT COUNT(*) FROM reward_entries)
+            """);
+        IncomingChange[] batch =
+        [
+            new(Org.LeadCreated(), StreamPosition.AtReplayId(Stream, 2)),
+            new(Org.Converted(Org.T0.AddHours(1), "cdc:convert"), StreamPosition.AtReplayId(Stream, 3)),
+            new(Org.Updated(ChangeEntity.Opportunity, Org.Opp1, Org.T0.AddHours(2), "cdc:won", ("StageName", "Closed Won"), ("Amount", 5000m), ("CurrencyIsoCode", "USD")),
+                StreamPosition.AtReplayId(Stream, 4)),
+        ];
+        // The crash comes after the first two changes' rows were sent (the win reads the reward ledger first).
+        sut.BeforeWrite = change =>
+        {
+            if (change.EventKey == "cdc:won")
+            {
+                throw new InvalidOperationException("simulated crash");
+            }
+        };
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => sut.ApplyBatchAsync(batch, CancellationToken.None));
+
+        Assert.Equal(before, await QueryAsync<long>("""
+            SELECT (SELECT COUNT(*) FROM referrals) + (SELECT COUNT(*) FROM referral_state_changes) + (SELECT COUNT(*) FROM audit_entries)
+                 + (SELECT COUNT(*) FROM outbox_messages) + (SELECT COUNT(*) FROM applied_events) + (SELECT COUNT(*) FROM reward_entries)
+            """));
+        Assert.Equal(1, await new CheckpointStore(Database, Time).GetReplayIdAsync(Stream, CancellationToken.None));
+
+        sut.BeforeWrite = null;
+        var redelivered = await sut.ApplyBatchAsync(batch, CancellationToken.None);
+        Assert.All(redelivered, o => Assert.Equal(ApplyStatus.Applied, o.Status));
+        Assert.Equal("Won", (await Store.GetReferralAsync(Referral.IdForLead(Org.Lead1), CancellationToken.None))!.State);
+        Assert.Equal(4, await new CheckpointStore(Database, Time).GetReplayIdAsync(Stream, CancellationToken.None));
+    }
+
+    [Fact]
     public void ChangeJson_RoundTrip_KeepsTypedValuesNullsAndChangedFields()
     {
         var change = Org.Updated(ChangeEntity.Opportunity, Org.Opp1, Org.T0, "cdc:1",
@@ -164,7 +287,7 @@ public abstract class ReferralLedgerTests : LedgerTestBase
         Assert.True(back.ChangedFields.SetEquals(change.ChangedFields));
     }
 
-    private async Task<List<T>> QueryAsync<T>(string sql)
+    protected async Task<List<T>> QueryAsync<T>(string sql)
     {
         await using var connection = await Database.OpenAsync(CancellationToken.None);
         return [.. await connection.QueryAsync<T>(sql)];
@@ -174,4 +297,31 @@ public abstract class ReferralLedgerTests : LedgerTestBase
 public sealed class SqliteReferralLedgerTests() : ReferralLedgerTests(new SqliteTestDatabases());
 
 [Collection(PostgresCollection.Name)]
-public sealed class PostgreSqlReferralLedgerTests(PostgresFixture postgres) : ReferralLedgerTests(postgres);
+public sealed class PostgreSqlReferralLedgerTests(PostgresFixture postgres) : ReferralLedgerTests(postgres)
+{
+    // PostgreSQL only: SQLite's writers exclude each other for the whole transaction, so the two cannot interleave.
+    [Fact]
+    public async Task ApplyAsync_SameChangeFromTwoInstancesInterleaved_AppliesOnceAndTheOtherReportsADuplicate()
+    {
+        var first = await CreateSutAsync();
+        var second = new ReferralLedger(new LedgerStore(OpenDatabase(), Time), first.Program);
+        var change = Org.LeadCreated();
+        Task<ApplyOutcome>? secondApply = null;
+        // The first instance has checked the event key and decided; before its rows go out, the second applies and commits.
+        first.BeforeWrite = c =>
+        {
+            if (secondApply is null)
+            {
+                secondApply = second.ApplyAsync(c, null, CancellationToken.None);
+                secondApply.GetAwaiter().GetResult();
+            }
+        };
+
+        var outcome = await first.ApplyAsync(change, StreamPosition.AtReplayId("/data/LeadChangeEvent", 1), CancellationToken.None);
+
+        Assert.Equal((ApplyStatus.Applied, ApplyStatus.Duplicate), ((await secondApply!).Status, outcome.Status));
+        Assert.Single(await QueryAsync<string>("SELECT referral_key FROM referrals"));
+        Assert.Single(await QueryAsync<string>("SELECT kind FROM outbox_messages WHERE kind = 'OwnerChange'"));
+        Assert.Equal(1, await new CheckpointStore(Database, Time).GetReplayIdAsync("/data/LeadChangeEvent", CancellationToken.None));
+    }
+}

@@ -1,0 +1,236 @@
+using System.Text;
+using Connector.Ledger.Ledger;
+using Connector.Referrals;
+using Connector.Referrals.Processing;
+using Dapper;
+
+namespace Connector.Ledger.Applying;
+
+/// <summary>
+/// The ledger rows a transaction's changes decide on, read for all of them in one command, then kept current with
+/// the rows each change writes: the next change decides on the ledger as the earlier ones left it, as if the tables
+/// were read again after every write (<see cref="DomainRows"/> holds the rows to that round-trip contract).
+/// <para>Complete by construction: the load covers every key any of the changes looks up (lead, opportunity, referee
+/// email, advocate, contact, referral code) and every row this transaction writes is recorded here, so the rows
+/// matching a lookup are the loaded rows nobody touched plus the touched rows as written — filtered here on their
+/// current values exactly as the SELECTs would filter them. Sales reps are not written by the apply path; an owner not
+/// loaded yet (an advocate's owner changed in the batch) is read when a view needs it.</para>
+/// </summary>
+internal sealed class WorkingView
+{
+    private readonly LedgerProvider _provider;
+    private readonly HashSet<string> _applied;
+    private readonly HashSet<string> _openQuarantine;
+    private readonly Dictionary<string, (ReferralRow Row, List<RecordedStateChange> History)> _referrals;
+    private readonly Dictionary<string, AdvocateRow> _advocates;
+    private readonly Dictionary<string, SalesRep?> _reps;
+
+    private WorkingView(
+        LedgerProvider provider, IEnumerable<string> applied, IEnumerable<string> openQuarantine, IEnumerable<ReferralRow> referrals,
+        IEnumerable<RecordedStateChange> history, IEnumerable<AdvocateRow> advocates, IEnumerable<SalesRep> reps, IEnumerable<string> owners)
+    {
+        _provider = provider;
+        _applied = new HashSet<string>(applied, StringComparer.Ordinal);
+        _openQuarantine = new HashSet<string>(openQuarantine, StringComparer.Ordinal);
+        var historyByKey = history.ToLookup(h => h.ReferralKey, StringComparer.Ordinal);
+        _referrals = referrals.ToDictionary(r => r.ReferralKey, r => (r, historyByKey[r.ReferralKey].ToList()), StringComparer.Ordinal);
+        _advocates = advocates.ToDictionary(a => a.AdvocateId, StringComparer.Ordinal);
+        _reps = owners.Distinct(StringComparer.Ordinal).ToDictionary(o => o, _ => (SalesRep?)null, StringComparer.Ordinal);
+        foreach (var rep in reps)
+        {
+            _reps[rep.UserId] = rep;
+        }
+    }
+
+    /// <summary>Reads, in one command, what <paramref name="changes"/> can look up: applied keys, open quarantine entries, referrals with their history, advocates and their reps.</summary>
+    public static async Task<WorkingView> LoadAsync(ILedgerTransaction tx, IReadOnlyList<SalesforceChange> changes, CancellationToken cancellationToken)
+    {
+        var d = tx.Dialect;
+        var lookups = changes.Select(ReferralProcessor.LookupFor).ToList();
+        var eventKeys = Distinct(changes.Select(c => c.EventKey));
+        var leadIds = Distinct(lookups.Select(l => l.LeadId));
+        var opportunityIds = Distinct(lookups.Select(l => l.OpportunityId));
+        var emailKeys = Distinct(lookups.Select(l => EmailKey(l.RefereeEmail)));
+        var advocateIds = Distinct(lookups.Select(l => l.AdvocateId));
+        var contactIds = Distinct(lookups.Select(l => l.ContactId));
+        var codeKeys = Distinct(lookups.Select(l => CodeKey(l.ReferralCode)));
+        var parameters = new
+        {
+            EventKeys = d.ListValue(eventKeys),
+            LeadIds = d.ListValue(leadIds),
+            OpportunityIds = d.ListValue(opportunityIds),
+            EmailKeys = d.ListValue(emailKeys),
+            AdvocateIds = d.ListValue(advocateIds),
+            ContactIds = d.ListValue(contactIds),
+            CodeKeys = d.ListValue(codeKeys),
+        };
+
+        // Only the keys present become conditions: an OR with a condition no index serves makes PostgreSQL scan the table.
+        var referralMatch = Any(
+            (leadIds, d.InListValue("lead_id", "@LeadIds")),
+            (opportunityIds, d.InListValue("opportunity_id", "@OpportunityIds")),
+            (emailKeys, d.InListValue("referee_email_key", "@EmailKeys")));
+        var advocateMatch = Any(
+            (advocateIds, d.InListValue("advocate_id", "@AdvocateIds")),
+            (contactIds, d.InListValue("contact_id", "@ContactIds")),
+            (codeKeys, d.InListValue("UPPER(TRIM(referral_code))", "@CodeKeys")));
+
+        var sql = new StringBuilder($"""
+            SELECT event_key FROM applied_events WHERE {d.InListValue("event_key", "@EventKeys")};
+            SELECT DISTINCT source_event_key FROM quarantine WHERE {d.InListValue("source_event_key", "@EventKeys")} AND resolved_at IS NULL;
+
+            """);
+        if (referralMatch is not null)
+        {
+            sql.Append($"""
+                SELECT {DomainRows.ReferralColumns} FROM referrals WHERE {referralMatch};
+                SELECT {DomainRows.HistoryColumns} FROM referral_state_changes
+                WHERE referral_key IN (SELECT referral_key FROM referrals WHERE {referralMatch}) ORDER BY id;
+
+                """);
+        }
+
+        if (advocateMatch is not null)
+        {
+            sql.Append($"""
+                SELECT {DomainRows.AdvocateColumns} FROM advocates WHERE {advocateMatch};
+                SELECT {DomainRows.RepColumns} FROM sales_reps WHERE user_id IN (SELECT owner_id FROM advocates WHERE {advocateMatch});
+
+                """);
+        }
+
+        return await tx.ReadAsync(sql.ToString(), parameters, async grid =>
+        {
+            var applied = await grid.ReadAsync<string>().ConfigureAwait(false);
+            var quarantined = await grid.ReadAsync<string>().ConfigureAwait(false);
+            var (referrals, history) = referralMatch is null
+                ? ([], [])
+                : (await grid.ReadAsync<ReferralRow>().ConfigureAwait(false), await grid.ReadAsync<RecordedStateChange>().ConfigureAwait(false));
+            var (advocates, reps) = advocateMatch is null
+                ? ([], [])
+                : (await grid.ReadAsync<AdvocateRow>().ConfigureAwait(false), await grid.ReadAsync<DomainRows.RepRow>().ConfigureAwait(false));
+            var advocateList = advocates.ToList();
+            return new WorkingView(d.Provider, applied, quarantined, referrals, history, advocateList, reps.Select(DomainRows.FromRow),
+                advocateList.Select(a => a.OwnerId).OfType<string>());
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public bool IsApplied(string eventKey) => _applied.Contains(eventKey);
+
+    public bool HasOpenQuarantine(string eventKey) => _openQuarantine.Contains(eventKey);
+
+    /// <summary>The rows the SELECTs of the one-by-one path would return for <paramref name="lookup"/> now.</summary>
+    public async Task<LedgerView> ViewForAsync(ILedgerReader reader, LedgerLookup lookup, CancellationToken cancellationToken)
+    {
+        var emailKey = EmailKey(lookup.RefereeEmail);
+        var referrals = lookup.LeadId is null && lookup.OpportunityId is null && emailKey is null
+            ? []
+            : _referrals.Values.Where(r =>
+                (lookup.LeadId is not null && r.Row.LeadId == lookup.LeadId) ||
+                (lookup.OpportunityId is not null && r.Row.OpportunityId == lookup.OpportunityId) ||
+                (emailKey is not null && r.Row.RefereeEmailKey == emailKey)).ToList();
+
+        var codeKey = CodeKey(lookup.ReferralCode);
+        var advocates = _advocates.Values.Where(a =>
+            (lookup.AdvocateId is not null && a.AdvocateId == lookup.AdvocateId) ||
+            (lookup.ContactId is not null && a.ContactId == lookup.ContactId) ||
+            (codeKey is not null && a.ReferralCode is not null && a.ReferralCode.Trim(' ').ToUpperInvariant() == codeKey)).ToList();
+
+        var owners = advocates.Select(a => a.OwnerId).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var missing = owners.Where(o => !_reps.ContainsKey(o)).ToArray();
+        if (missing.Length > 0)
+        {
+            foreach (var owner in missing)
+            {
+                _reps[owner] = null;
+            }
+
+            foreach (var rep in await reader.QueryAsync<DomainRows.RepRow>(
+                $"SELECT {DomainRows.RepColumns} FROM sales_reps WHERE {reader.Dialect.InListValue("user_id", "@Owners")}", new { Owners = reader.Dialect.ListValue(missing) },
+                cancellationToken).ConfigureAwait(false))
+            {
+                _reps[rep.UserId] = DomainRows.FromRow(rep);
+            }
+        }
+
+        return new LedgerView
+        {
+            Referrals = [.. referrals.Select(r => DomainRows.FromRow(r.Row, r.History))],
+            Advocates = [.. advocates.Select(DomainRows.FromRow)],
+            Reps = [.. owners.Select(o => _reps[o]).OfType<SalesRep>()],
+        };
+    }
+
+    /// <summary>Takes in the rows <paramref name="written"/> writes, as the store will hold them.</summary>
+    public void Record(AppliedChange written)
+    {
+        if (written.RecordsEventKey)
+        {
+            _applied.Add(written.EventKey);
+        }
+
+        if (written.Quarantined.Count > 0)
+        {
+            _openQuarantine.Add(written.EventKey);
+        }
+
+        foreach (var advocate in written.Advocates)
+        {
+            _advocates[advocate.AdvocateId] = advocate with
+            {
+                UpdatedAt = Stored(advocate.UpdatedAt),
+                Watermark = Stored(advocate.Watermark),
+            };
+        }
+
+        foreach (var referral in written.Referrals)
+        {
+            var known = _referrals.TryGetValue(referral.ReferralKey, out var existing);
+            var row = referral with
+            {
+                // An upsert never updates submitted_at.
+                SubmittedAt = known ? existing.Row.SubmittedAt : Stored(referral.SubmittedAt),
+                UpdatedAt = Stored(referral.UpdatedAt),
+                WonAt = Stored(referral.WonAt),
+                LeadWatermark = Stored(referral.LeadWatermark),
+                OpportunityWatermark = Stored(referral.OpportunityWatermark),
+                DealRevenue = StoredMoney(referral.DealRevenue),
+                DealRewardOverride = StoredMoney(referral.DealRewardOverride),
+            };
+            _referrals[referral.ReferralKey] = (row, known ? existing.History : []);
+        }
+
+        foreach (var change in written.StateChanges)
+        {
+            _referrals[change.ReferralKey].History.Add(new RecordedStateChange
+            {
+                ReferralKey = change.ReferralKey,
+                FromState = change.FromState,
+                ToState = change.ToState,
+                OccurredAt = Stored(change.OccurredAt),
+                EventKey = written.EventKey,
+                Reason = change.Reason,
+                RuleId = change.RuleId,
+                MappingVersion = change.MappingVersion,
+            });
+        }
+    }
+
+    private static DateTimeOffset Stored(DateTimeOffset value) => LedgerTypeHandlers.ToStoredPrecision(value);
+
+    private static DateTimeOffset? Stored(DateTimeOffset? value) => value is { } v ? LedgerTypeHandlers.ToStoredPrecision(v) : null;
+
+    /// <summary>PostgreSQL's NUMERIC(18,4) reads back with four decimal places; SQLite keeps the text it was given.</summary>
+    private decimal? StoredMoney(decimal? value) => value is { } v && _provider == LedgerProvider.PostgreSql
+        ? decimal.Round(v, 4, MidpointRounding.AwayFromZero) + 0.0000m
+        : value;
+
+    private static string? EmailKey(string? email) => string.IsNullOrWhiteSpace(email) ? null : email.Trim().ToUpperInvariant();
+
+    private static string? CodeKey(string? code) => string.IsNullOrWhiteSpace(code) ? null : code.Trim().ToUpperInvariant();
+
+    private static string[] Distinct(IEnumerable<string?> values) => [.. values.OfType<string>().Distinct(StringComparer.Ordinal)];
+
+    private static string? Any(params (string[] Values, string Condition)[] parts) =>
+        parts.Where(p => p.Values.Length > 0).Select(p => p.Condition).ToList() is { Count: > 0 } conditions ? string.Join(" OR ", conditions) : null;
+}

@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Data;
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using Dapper;
+
+namespace Connector.Ledger.Ledger;
+
+/// <summary>
+/// One table's INSERT written once with one row's <c>@Names</c> (<see cref="Single"/>, for Dapper) and rendered for
+/// any number of rows with numbered parameters (<see cref="Render"/>), so a transaction's rows go to the engine as
+/// a few multi-row statements instead of one statement per row.
+/// </summary>
+internal sealed partial class RowStatement
+{
+    // SQLite allows 32,766 parameters per statement and PostgreSQL 65,535: rows are sent in chunks well below both.
+    private const int MaxParametersPerStatement = 30_000;
+    private const int MaxRowsPerStatement = 500;
+
+    private readonly Func<IReadOnlyList<string>, string> _build;
+    private readonly string[] _literals;
+    private readonly string[] _names;
+
+    /// <param name="values">One row's values, e.g. <c>@EventKey, @Stream, CAST(@Payload AS jsonb)</c>.</param>
+    /// <param name="build">The statement for the given rows' values (each element one row's, without parentheses).</param>
+    public RowStatement(string values, Func<IReadOnlyList<string>, string> build)
+    {
+        _build = build;
+        var matches = ParameterName().Matches(values);
+        _names = [.. matches.Select(m => m.Groups[1].Value)];
+        var literals = new List<string>();
+        var at = 0;
+        foreach (Match match in matches)
+        {
+            literals.Add(values[at..match.Index]);
+            at = match.Index + match.Length;
+        }
+
+        literals.Add(values[at..]);
+        _literals = [.. literals];
+        Single = build([values]);
+    }
+
+    /// <summary>The one-row statement with the values' own parameter names.</summary>
+    public string Single { get; }
+
+    /// <summary>Appends statements writing <paramref name="rows"/> (each a row's value by parameter name) to <paramref name="command"/>.</summary>
+    public void Render(IReadOnlyList<Func<string, object?>> rows, WriteCommand command)
+    {
+        var perStatement = Math.Clamp(MaxParametersPerStatement / Math.Max(1, _names.Length), 1, MaxRowsPerStatement);
+        foreach (var chunk in rows.Chunk(perStatement))
+        {
+            var rendered = new List<string>(chunk.Length);
+            foreach (var valueOf in chunk)
+            {
+                var row = new StringBuilder(_literals[0]);
+                for (var i = 0; i < _names.Length; i++)
+                {
+                    row.Append(command.Add(valueOf(_names[i]))).Append(_literals[i + 1]);
+                }
+
+                rendered.Add(row.ToString());
+            }
+
+            command.Append(_build(rendered));
+        }
+    }
+
+    /// <summary>A row's values by parameter name: the stamps first, then the row's properties of that name.</summary>
+    public static Func<string, object?> ValuesOf(object row, string? eventKey = null, DateTimeOffset? recordedAt = null) => name => name switch
+    {
+        "EventKey" when eventKey is not null => eventKey,
+        "RecordedAt" when recordedAt is not null => recordedAt.Value,
+        _ => Properties.GetOrAdd((row.GetType(), name), static key => key.Type.GetProperty(key.Name, BindingFlags.Public | BindingFlags.Instance)) is { } property
+            ? property.GetValue(row)
+            : throw new InvalidOperationException($"{row.GetType().Name} has no value for @{name}."),
+    };
+
+    private static readonly ConcurrentDictionary<(Type Type, string Name), PropertyInfo?> Properties = new();
+
+    [GeneratedRegex(@"@(\w+)")]
+    private static partial Regex ParameterName();
+}
+
+/// <summary>
+/// Statements and their parameters, to be sent as one command (one round trip on PostgreSQL) or one command each
+/// (SQLite runs in-process, and binds every parameter of a command to each of its statements). The rows' parameters
+/// are bound directly (<see cref="LedgerTypeHandlers.Bind"/>); a trailing read's own parameters go through Dapper.
+/// </summary>
+internal sealed class WriteCommand
+{
+    private readonly List<Statement> _statements = [];
+    private List<object?> _values = [];
+    private int _first;
+
+    public bool IsEmpty => _statements.Count == 0;
+
+    /// <summary>Whether any statement carries rendered rows (a text that is new each time).</summary>
+    public bool Rendered => _first > 0 || _statements.Any(s => s.Read is null);
+
+    public bool EndsWithRead => _statements.Count > 0 && _statements[^1].Read is not null;
+
+    /// <summary>A new parameter of the statement being rendered, holding <paramref name="value"/>; returns its placeholder.</summary>
+    public string Add(object? value)
+    {
+        _values.Add(value);
+        // Not a name Dapper's list expansion or a read's own parameters (@Keys, @Id…) could collide with.
+        return $"@w_{_first + _values.Count - 1}";
+    }
+
+    /// <summary>Ends the statement being rendered: <paramref name="sql"/> uses the parameters added since the last one.</summary>
+    public void Append(string sql)
+    {
+        _statements.Add(new Statement(sql, _first, _values, null));
+        _first += _values.Count;
+        _values = [];
+    }
+
+    /// <summary>Appends a read with its parameters (an object whose properties are the names, as for Dapper).</summary>
+    public void Append(string sql, object? parameters) => _statements.Add(new Statement(sql, _first, [], parameters ?? new object()));
+
+    /// <summary>
+    /// Everything as one command (PostgreSQL). A read's parameters are bound directly too: through Dapper, a text that
+    /// is new each time would make it generate (and keep) a parameter binder each time. Lists go as arrays (= ANY).
+    /// </summary>
+    public (string Sql, SqlMapper.IDynamicParameters Parameters) Combined() =>
+        (string.Join(";\n", _statements.Select(s => s.Sql)), new Statement(string.Empty, 0, [.. _statements.SelectMany(s => s.Values)],
+            _statements.Select(s => s.Read).OfType<object>().SingleOrDefault(), BindReadDirectly: true));
+
+    /// <summary>Each statement as its own command (SQLite): a read's parameters through Dapper, which expands lists (IN @Keys).</summary>
+    public IEnumerable<(string Sql, SqlMapper.IDynamicParameters Parameters)> Separate() =>
+        _statements.Select(s => (s.Sql, (SqlMapper.IDynamicParameters)s));
+
+    private sealed record Statement(string Sql, int First, List<object?> Values, object? Read, bool BindReadDirectly = false) : SqlMapper.IDynamicParameters
+    {
+        void SqlMapper.IDynamicParameters.AddParameters(IDbCommand command, SqlMapper.Identity identity)
+        {
+            if (Read is not null && !BindReadDirectly)
+            {
+                // The read's first: Dapper expands its lists in the command text.
+                var read = new DynamicParameters(Read);
+                ((SqlMapper.IDynamicParameters)read).AddParameters(command, identity);
+            }
+            else if (Read is not null)
+            {
+                foreach (var property in Read.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+                {
+                    Add(command, property.Name, property.GetValue(Read));
+                }
+            }
+
+            for (var i = 0; i < Values.Count; i++)
+            {
+                Add(command, $"w_{First + i}", Values[i]);
+            }
+        }
+
+        private static void Add(IDbCommand command, string name, object? value)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@" + name;
+            LedgerTypeHandlers.Bind(parameter, value);
+            command.Parameters.Add(parameter);
+        }
+    }
+}
