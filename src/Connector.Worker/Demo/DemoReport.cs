@@ -33,6 +33,9 @@ public sealed record DemoReport
     public required Consistency Check { get; init; }
     public required double ElapsedSeconds { get; init; }
 
+    /// <summary>The connector's own counters (as on /metrics) at the end of the run.</summary>
+    public IReadOnlyDictionary<string, long> ConnectorCounters { get; init; } = new Dictionary<string, long>();
+
     public sealed record Consistency(int Lost, int DuplicateRewards, int StateMismatches, int NotRouted, IReadOnlyList<string> Examples)
     {
         public bool Holds => Lost == 0 && DuplicateRewards == 0 && StateMismatches == 0 && NotRouted == 0;

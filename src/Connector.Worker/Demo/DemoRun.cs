@@ -290,6 +290,7 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
             Check = new DemoReport.Consistency(lost.Count, (int)duplicateRewards, mismatches.Count, notRouted.Count,
                 [.. lost.Take(3).Select(id => $"lost: lead {id}"), .. mismatches.Take(5), .. notRouted.Take(3)]),
             ElapsedSeconds = Math.Round(elapsed.TotalSeconds, 1),
+            ConnectorCounters = app.Services.GetRequiredService<ConnectorMetrics>().Counters.OrderBy(c => c.Key, StringComparer.Ordinal).ToDictionary(c => c.Key, c => c.Value),
         };
     }
 

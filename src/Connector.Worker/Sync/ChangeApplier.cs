@@ -31,6 +31,7 @@ public sealed partial class ChangeApplier
     private readonly ILogger<ChangeApplier> _logger;
     private readonly ConcurrentDictionary<string, long> _committedReplayIds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(ChangeEntity Entity, string Id), byte> _deferred = new();
+    private readonly UnlinkedChanges _unlinked = new(capacity: 10_000);
     private ReferralLedger? _ledger;
     private int _advocatesArrived;
 
@@ -125,6 +126,15 @@ public sealed partial class ChangeApplier
         for (var i = 0; i < outcomes.Count; i++)
         {
             _metrics.Applied(outcomes[i], changes[i].Change, "stream");
+            if (changes[i].Change.Entity == ChangeEntity.Opportunity && outcomes[i].Decisions.Any(d => d is Ignored { Code: IgnoreCode.NotAReferral }))
+            {
+                _unlinked.Remember(changes[i].Change);
+            }
+            else if (changes[i].Change is { Entity: ChangeEntity.Opportunity, Kind: ChangeKind.Create } created && outcomes[i].Status != ApplyStatus.Quarantined)
+            {
+                // The linked opportunity's creation streamed in after the link: its history is complete, no re-read needed.
+                _deferred.TryRemove((ChangeEntity.Opportunity, created.RecordId), out _);
+            }
         }
 
         await FollowUpAsync(outcomes, cancellationToken).ConfigureAwait(false);
@@ -309,6 +319,20 @@ public sealed partial class ChangeApplier
         {
             foreach (var id in ids)
             {
+                // A converted lead's opportunity usually streamed in (ignored: not linked yet) moments before the lead's
+                // conversion event: when its whole history since creation is at hand, apply it instead of querying.
+                if (entity == ChangeEntity.Opportunity && _unlinked.TakeComplete(id) is { } history)
+                {
+                    var replayed = await Ledger.ApplyBatchAsync([.. history.Select(c => new IncomingChange(c, null))], cancellationToken).ConfigureAwait(false);
+                    _metrics.Increment("resync_from_stream_total");
+                    for (var i = 0; i < replayed.Count; i++)
+                    {
+                        _metrics.Applied(replayed[i], history[i], "stream");
+                    }
+
+                    continue;
+                }
+
                 _deferred[(entity, id)] = 0;
             }
         }
