@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using Connector.Admin;
 using Connector.Ledger;
 using Connector.Salesforce;
 using Connector.SalesforceEmulator.Hosting;
@@ -64,6 +65,7 @@ public sealed partial class DeployFilesTests
         Assert.Null(Resolve("Salesforce__LoginUrl"));
         Assert.Null(Resolve("Worker__Sync__CatchUpInterval"));
         Assert.Null(Resolve("Emulator__Seed__Leads"));
+        Assert.Null(Resolve("Admin__SignIn__PublicBaseUrl"));
         Assert.NotNull(Resolve("Salesforce__LoginURI"));
         Assert.NotNull(Resolve("Worker__Sync__CatchupEvery"));
         Assert.NotNull(Resolve("Ledgr__Provider"));
@@ -160,7 +162,7 @@ public sealed partial class DeployFilesTests
 
     private static IReadOnlyList<(string Section, Type Type)> OptionSections() =>
     [
-        .. new[] { typeof(ConnectorHost), typeof(LedgerOptions), typeof(SalesforceOptions), typeof(EmulatorServer) }
+        .. new[] { typeof(ConnectorHost), typeof(LedgerOptions), typeof(SalesforceOptions), typeof(AdminOptions), typeof(EmulatorServer) }
             .Select(t => t.Assembly)
             .SelectMany(a => a.GetTypes())
             .Select(t => (Type: t, Field: t.GetField("SectionName", BindingFlags.Public | BindingFlags.Static)))
