@@ -89,6 +89,7 @@ public static class ConnectorHost
         var sync = configuration.GetSection(SyncOptions.SectionName).Get<SyncOptions>() ?? new SyncOptions();
         services.AddQuartz(q =>
         {
+            q.UseConnectorJobStore(configuration); // clustered on PostgreSQL, in memory on SQLite
             Schedule<CatchUpJob>(q, sync.CatchUpInterval);
             Schedule<ReconcileJob>(q, sync.ReconcileInterval);
             Schedule<RetentionJob>(q, sync.RetentionInterval);
