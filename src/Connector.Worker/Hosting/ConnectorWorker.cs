@@ -160,10 +160,18 @@ public sealed partial class ConnectorWorker(
                 }
             }
 
-            // The catch-up reads up to a second short of now (records of the current second may still change); the stream
-            // delivers what is committed after the subscription. Starting the catch-up once that second has passed leaves
-            // no window between the two (records created just before the subscription would otherwise wait for the next run).
-            await Task.Delay(CatchUp.Lag + TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
+            // The catch-up reads records stamped before the whole second preceding now (records of the current second may
+            // still change); the stream delivers what is committed after the subscription. Starting the catch-up once its
+            // bound has passed the subscription leaves no window between the two (records created just before the
+            // subscription would otherwise wait for the next scheduled run).
+            var subscribedAt = time.GetUtcNow();
+            var secondStart = new DateTimeOffset(subscribedAt.Ticks - (subscribedAt.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+            var wait = secondStart + TimeSpan.FromSeconds(1) + CatchUp.Lag + TimeSpan.FromMilliseconds(50) - time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+            }
+
             await catchUp.RunAsync("leader start", cancellationToken).ConfigureAwait(false);
             tasks.Add(outbox.RunAsync(cancellationToken));
             _ready.TrySetResult();
