@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Connector.Ledger.Applying;
 using Connector.Ledger.Checkpoints;
+using Connector.Ledger.Ledger;
+using Connector.Ledger.Outbox;
 using Connector.Referrals.Processing;
 using Connector.Salesforce.Describe;
 using Connector.Salesforce.Query;
@@ -138,6 +141,36 @@ public sealed partial class ChangeApplier
         }
 
         await FollowUpAsync(outcomes, cancellationToken).ConfigureAwait(false);
+        foreach (var change in changes.Select(c => c.Change).Where(c => c.Entity == ChangeEntity.Lead && c.ChangedFields.Contains(LeadFields.OwnerId)))
+        {
+            await VerifyRoutingAsync(change, streamingEvent.ChangeEventHeader?.CommitUser, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Routing's verification rides on the change event our own owner write causes (no query): the lead's new owner is
+    /// the rep routing chose — verified — or, when a flow, trigger or person moved it (in that write's transaction or
+    /// later), it is counted and logged as overridden for an operator to look at. Routing does not fight back.
+    /// </summary>
+    private async Task VerifyRoutingAsync(SalesforceChange change, string? commitUser, CancellationToken cancellationToken)
+    {
+        var payloads = await _services.GetRequiredService<LedgerStore>().InTransactionAsync((tx, ct) => tx.QueryAsync<string>(
+            "SELECT payload FROM outbox_messages WHERE kind = @Kind AND target_id = @Lead ORDER BY id DESC LIMIT 1",
+            new { Kind = OutboxKinds.OwnerChange, Lead = change.RecordId }, ct), cancellationToken).ConfigureAwait(false);
+        if (payloads is not [var payload] || JsonNode.Parse(payload)?["OwnerId"]?.GetValue<string>() is not { } expected)
+        {
+            return; // not a lead routing re-owned
+        }
+
+        var actual = change.Text(LeadFields.OwnerId);
+        if (actual is not null && string.Equals(OutboxPayloads.IdKey(actual), OutboxPayloads.IdKey(expected), StringComparison.Ordinal))
+        {
+            _metrics.Increment("routing_verified_total");
+            return;
+        }
+
+        _metrics.Increment("routing_overridden_total");
+        Log.RoutingOverridden(_logger, change.RecordId, actual ?? "(none)", expected, commitUser ?? "(unknown)");
     }
 
     /// <summary>Snapshots read by query (catch-up, resync), applied in order; the cursor moves with each.</summary>
@@ -368,6 +401,9 @@ public sealed partial class ChangeApplier
     {
         [LoggerMessage(9120, LogLevel.Information, "Re-read {Count} {SObject} record(s) by id ({Found} found): {Reason}")]
         public static partial void Resynced(ILogger logger, string sobject, int count, int found, string reason);
+
+        [LoggerMessage(9122, LogLevel.Warning, "Routing of lead {LeadId} was overridden: owner is {Actual}, routing chose {Expected} (changed by user {CommitUser})")]
+        public static partial void RoutingOverridden(ILogger logger, string leadId, string actual, string expected, string commitUser);
 
         [LoggerMessage(9121, LogLevel.Warning, "Replay id {ReplayId} of {Channel} is no longer retained: catching up by query")]
         public static partial void ReplayInvalid(ILogger logger, string channel, long replayId);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Connector.Ledger.Ledger;
 using Connector.Ledger.Outbox;
 
@@ -33,6 +34,22 @@ public sealed class ConnectorFlowTests
         var audit = await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>(
             "SELECT reason FROM audit_entries WHERE decision_kind = 'RoutingDecision' AND subject = @Subject", new { Subject = $"Referral:{row.ReferralKey}" }, ct));
         Assert.Contains(audit, reason => reason.Contains(advocateRep, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Routing_is_verified_from_its_own_change_event_and_a_later_override_is_reported()
+    {
+        await using var org = await ConnectorHarness.StartAsync(new Dictionary<string, string?> { ["Worker:Outbox:VerifyOwners"] = "false" });
+        var metrics = org.Get<Connector.Worker.Hosting.ConnectorMetrics>();
+        var advocate = await org.CreateAdvocateAsync(org.Reps[4]);
+        var lead = await org.CreateAsync("Lead", new { LastName = "Echo", Company = "E", Advocate__c = advocate, Referral_Method__c = "Email" }, actAs: org.Reps[0]);
+        await org.UntilAsync(() => Task.FromResult(metrics.Count("routing_verified_total") == 1), "the owner write's change event verifying the route");
+        Assert.Equal(org.Reps[4], org.Field(lead, "OwnerId"));
+
+        using var reassign = await org.Simulation.PostAsJsonAsync($"/emulator/records/{lead}/owner", new { ownerId = org.Reps[5], actAs = org.Reps[5] });
+        Assert.True(reassign.IsSuccessStatusCode);
+        await org.UntilAsync(() => Task.FromResult(metrics.Count("routing_overridden_total") == 1), "the override reported");
+        Assert.Equal(org.Reps[5], org.Field(lead, "OwnerId")); // reported, not fought
     }
 
     [Fact]
