@@ -197,7 +197,7 @@ public sealed partial class ConnectorWorker(
             await Task.Delay(options.Value.ResyncInterval, time, cancellationToken).ConfigureAwait(false);
             if (applier.DeferredResyncs > 0)
             {
-                await applier.ResyncDeferredAsync(cancellationToken).ConfigureAwait(false);
+                await applier.ResyncDeferredAsync(options.Value.ResyncInterval, cancellationToken).ConfigureAwait(false);
             }
 
             if (applier.TakeAdvocatesArrived())

@@ -33,7 +33,7 @@ public sealed partial class ChangeApplier
     private readonly TimeProvider _time;
     private readonly ILogger<ChangeApplier> _logger;
     private readonly ConcurrentDictionary<string, long> _committedReplayIds = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(ChangeEntity Entity, string Id), byte> _deferred = new();
+    private readonly ConcurrentDictionary<(ChangeEntity Entity, string Id), DateTimeOffset> _deferred = new();
     private readonly UnlinkedChanges _unlinked = new(capacity: 10_000);
     private ReferralLedger? _ledger;
     private int _advocatesArrived;
@@ -136,7 +136,10 @@ public sealed partial class ChangeApplier
             else if (changes[i].Change is { Entity: ChangeEntity.Opportunity, Kind: ChangeKind.Create } created && outcomes[i].Status != ApplyStatus.Quarantined)
             {
                 // The linked opportunity's creation streamed in after the link: its history is complete, no re-read needed.
-                _deferred.TryRemove((ChangeEntity.Opportunity, created.RecordId), out _);
+                if (_deferred.TryRemove((ChangeEntity.Opportunity, created.RecordId), out _))
+                {
+                    _metrics.Increment("resync_cancelled_total");
+                }
             }
         }
 
@@ -194,7 +197,7 @@ public sealed partial class ChangeApplier
             _metrics.Applied(outcomes[i], incoming[i].Change, source);
         }
 
-        await FollowUpAsync(outcomes, cancellationToken).ConfigureAwait(false);
+        await FollowUpAsync(outcomes, cancellationToken, resync: source != "catchup").ConfigureAwait(false);
     }
 
     /// <summary>Re-reads records by id and applies them as snapshots (GAP events, a converted lead's opportunity).</summary>
@@ -313,7 +316,9 @@ public sealed partial class ChangeApplier
         return change;
     }
 
-    private async Task FollowUpAsync(IReadOnlyList<ApplyOutcome> outcomes, CancellationToken cancellationToken)
+    /// <param name="resync">False for catch-up: the same run reads the opportunities after the leads, so a converted lead's
+    /// opportunity is caught up anyway (and reconciliation re-reads one the cursor could not see).</param>
+    private async Task FollowUpAsync(IReadOnlyList<ApplyOutcome> outcomes, CancellationToken cancellationToken, bool resync = true)
     {
         var wake = false;
         var resyncs = new Dictionary<ChangeEntity, HashSet<string>>();
@@ -325,13 +330,13 @@ public sealed partial class ChangeApplier
                 case AdvocateInvitationRequested:
                     wake = true;
                     break;
-                case ResyncRequested resync:
-                    if (!resyncs.TryGetValue(resync.Entity, out var ids))
+                case ResyncRequested request when resync:
+                    if (!resyncs.TryGetValue(request.Entity, out var ids))
                     {
-                        resyncs[resync.Entity] = ids = new HashSet<string>(StringComparer.Ordinal);
+                        resyncs[request.Entity] = ids = new HashSet<string>(StringComparer.Ordinal);
                     }
 
-                    ids.Add(resync.RecordId);
+                    ids.Add(request.RecordId);
                     break;
                 case Quarantined q:
                     _metrics.Increment($"quarantined_total{{code=\"{q.Code}\"}}");
@@ -366,7 +371,8 @@ public sealed partial class ChangeApplier
                     continue;
                 }
 
-                _deferred[(entity, id)] = 0;
+                _deferred.TryAdd((entity, id), _time.GetUtcNow());
+                _metrics.Increment("resync_deferred_total");
             }
         }
     }
@@ -376,9 +382,12 @@ public sealed partial class ChangeApplier
     /// everything requested since the last pass, once the records have settled. Deferring is safe: the link is already
     /// committed, and a crash before the pass is covered by the next catch-up, which reads every changed opportunity.
     /// </summary>
-    public async Task<int> ResyncDeferredAsync(CancellationToken cancellationToken)
+    /// <param name="minimumAge">Requests younger than this wait for the next pass: the record's own change events are
+    /// usually still on their way, and when they arrive the re-read is not needed at all.</param>
+    public async Task<int> ResyncDeferredAsync(TimeSpan minimumAge, CancellationToken cancellationToken)
     {
-        var taken = _deferred.Keys.ToList();
+        var due = _time.GetUtcNow() - minimumAge;
+        var taken = _deferred.Where(d => d.Value <= due).Select(d => d.Key).ToList();
         foreach (var key in taken)
         {
             _deferred.TryRemove(key, out _);
