@@ -64,6 +64,80 @@ public sealed class BulkQueryClient
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Creates a query job for <paramref name="soql"/> and waits until it ends (see <see cref="QueryAsync(string, BulkQueryOptions?, CancellationToken)"/>);
+    /// read its rows with <see cref="ReadResultsAsync"/>. For callers that must resume a long export: a completed job's
+    /// results stay readable by page locator (Salesforce keeps terminal jobs for 7 days).
+    /// </summary>
+    public Task<BulkQueryJob> RunJobAsync(string soql, BulkQueryOptions? options = null, CancellationToken cancellationToken = default) =>
+        CreateAndWaitAsync(soql, Checked(soql, options), cancellationToken);
+
+    /// <summary>
+    /// The rows of completed job <paramref name="jobId"/> from <paramref name="from"/> on (the position after the last
+    /// row already handled; <see cref="BulkResultPosition.Start"/> for all), each with the position just after it, so a
+    /// consumer can store where it stands and resume there: the page is requested again by its locator and the rows it
+    /// already handled are skipped. Results are streamed as in <see cref="QueryAsync(string, BulkQueryOptions?, CancellationToken)"/>.
+    /// </summary>
+    /// <exception cref="SalesforceApiException">The job is unknown (404: deleted, or older than 7 days) or the locator is not the job's.</exception>
+    public async IAsyncEnumerable<BulkResultRow> ReadResultsAsync(string jobId, BulkResultPosition from, BulkQueryOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
+        options ??= BulkQueryOptions.Default;
+        options.Validate();
+        var locator = from.PageLocator;
+        var skip = from.RowsRead;
+        var page = 0;
+        do
+        {
+            page++;
+            using var response = await GetPageAsync(jobId, locator, options, cancellationToken).ConfigureAwait(false);
+            var next = Header(response, "Sforce-Locator");
+            int? expected = int.TryParse(Header(response, "Sforce-NumberOfRecords"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+            Log.PageOpened(_logger, jobId, page, expected ?? -1, next is not (null or LastPageLocator));
+
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var rows = 0;
+            var pageLocator = locator;
+            await foreach (var values in ReadPageAsync(stream, ArrayRows, cancellationToken).ConfigureAwait(false))
+            {
+                rows++;
+                if (rows <= skip)
+                {
+                    continue;
+                }
+
+                yield return new BulkResultRow(values.Columns, values.Values, new BulkResultPosition(pageLocator, rows));
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (expected is { } count && count != rows)
+            {
+                throw new BulkQueryException($"Bulk query job {jobId}: results page {page} held {rows} rows but Sforce-NumberOfRecords said {count}.");
+            }
+
+            skip = 0;
+            locator = next is null or LastPageLocator ? null : next;
+        }
+        while (locator is not null);
+    }
+
+    /// <summary>Rows as the page's columns (one array per page) and a value array per row; an empty cell is null.</summary>
+    private static Func<(IReadOnlyList<string> Columns, string?[] Values)> ArrayRows(CsvReader csv)
+    {
+        IReadOnlyList<string> header = [.. csv.Headers];
+        return () =>
+        {
+            var values = new string?[header.Count];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = csv.IsNull(i) ? null : csv.GetString(i);
+            }
+
+            return (header, values);
+        };
+    }
+
     private static BulkQueryOptions Checked(string soql, BulkQueryOptions? options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(soql);
@@ -75,7 +149,7 @@ public sealed class BulkQueryClient
     private async IAsyncEnumerable<TRow> RunAsync<TRow>(
         string soql, BulkQueryOptions options, Func<CsvReader, Func<TRow>> project, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var job = await RunJobAsync(soql, options, cancellationToken).ConfigureAwait(false);
+        var job = await CreateAndWaitAsync(soql, options, cancellationToken).ConfigureAwait(false);
         string? locator = null;
         var page = 0;
         do
@@ -139,7 +213,7 @@ public sealed class BulkQueryClient
     }
 
     /// <summary>Creates the job and waits for it to end; cancelling while it runs aborts it so it stops using org resources.</summary>
-    private async Task<BulkQueryJob> RunJobAsync(string soql, BulkQueryOptions options, CancellationToken cancellationToken)
+    private async Task<BulkQueryJob> CreateAndWaitAsync(string soql, BulkQueryOptions options, CancellationToken cancellationToken)
     {
         var body = new Dictionary<string, string>
         {

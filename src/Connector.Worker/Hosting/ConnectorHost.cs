@@ -70,6 +70,7 @@ public static class ConnectorHost
         services.AddSingleton<ProgramLoader>();
         services.AddSingleton<ChangeApplier>();
         services.AddSingleton<LedgerReplayCheckpoints>();
+        services.AddSingleton<BulkBackfill>();
         services.AddSingleton<CatchUp>();
         services.AddSingleton<SalesReps>();
         services.AddSingleton<Reconciliation>();

@@ -33,6 +33,9 @@ public sealed class ConnectorMetrics(TimeProvider time)
 
     public void Increment(string name, long by = 1) => _counters.AddOrUpdate(name, by, (_, v) => v + by);
 
+    /// <summary>A value that goes up and down (a backfill's progress), exposed like the counters.</summary>
+    public void Set(string name, long value) => _counters[name] = value;
+
     public void Applied(ApplyOutcome outcome, SalesforceChange change, string source)
     {
         ArgumentNullException.ThrowIfNull(outcome);

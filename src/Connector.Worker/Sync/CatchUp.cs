@@ -28,6 +28,7 @@ public sealed partial class CatchUp
     private readonly ChangeApplier _applier;
     private readonly ChangeNormalizer _normalizer;
     private readonly ModstampCursor _cursor;
+    private readonly BulkBackfill _backfill;
     private readonly DescribeCache _describes;
     private readonly CheckpointStore _checkpoints;
     private readonly QuarantineStore _quarantine;
@@ -37,12 +38,13 @@ public sealed partial class CatchUp
     private readonly ILogger<CatchUp> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public CatchUp(ChangeApplier applier, ChangeNormalizer normalizer, ModstampCursor cursor, DescribeCache describes, CheckpointStore checkpoints,
+    public CatchUp(ChangeApplier applier, ChangeNormalizer normalizer, ModstampCursor cursor, BulkBackfill backfill, DescribeCache describes, CheckpointStore checkpoints,
         QuarantineStore quarantine, IServiceProvider services, IOptions<SyncOptions> options, ConnectorMetrics metrics, ILogger<CatchUp> logger)
     {
         _applier = applier;
         _normalizer = normalizer;
         _cursor = cursor;
+        _backfill = backfill;
         _describes = describes;
         _checkpoints = checkpoints;
         _quarantine = quarantine;
@@ -86,7 +88,8 @@ public sealed partial class CatchUp
         var sobject = SyncedObjects.ApiName(entity);
         var describe = await _describes.GetAsync(sobject, cancellationToken).ConfigureAwait(false);
         var stream = StreamOf(entity);
-        var from = Parse(await _checkpoints.GetCursorAsync(stream, cancellationToken).ConfigureAwait(false));
+        var cursor = await _checkpoints.GetCursorAsync(stream, cancellationToken).ConfigureAwait(false);
+        var from = Parse(cursor);
         var request = new ModstampRequest(sobject, SyncFields.For(entity, describe, _applier.ExtraFields(entity)).Where(f => f is not ("Id" or "SystemModstamp")))
         {
             Filter = SyncFields.Filter(entity, describe),
@@ -95,8 +98,16 @@ public sealed partial class CatchUp
             IncludeDeleted = entity is ChangeEntity.Lead or ChangeEntity.Opportunity,
         };
 
-        var batch = new List<(SalesforceChange, StreamPosition?)>(_options.ApplyBatchSize);
         var count = 0;
+        if (cursor is null && await _backfill.RunAsync(entity, describe, request, cancellationToken).ConfigureAwait(false) is { } backfilled)
+        {
+            // A large org's first catch-up went by Bulk; the REST catch-up continues from the last record it read.
+            count = checked((int)backfilled.Count);
+            from = backfilled.ContinueFrom;
+            await _checkpoints.SaveCursorAsync(stream, Format(from), cancellationToken).ConfigureAwait(false);
+        }
+
+        var batch = new List<(SalesforceChange, StreamPosition?)>(_options.ApplyBatchSize);
         await foreach (var record in _cursor.ReadAsync<JsonElement>(request, from, cancellationToken).ConfigureAwait(false))
         {
             batch.Add((_normalizer.FromRecord(record.Record, describe), StreamPosition.AtCursor(stream, Format(record.Position))));
@@ -112,7 +123,7 @@ public sealed partial class CatchUp
         count += batch.Count;
         if (count > 0)
         {
-            Log.EntityCaughtUp(_logger, sobject, count, from.IsStart && from.SystemModstamp == DateTimeOffset.UnixEpoch);
+            Log.EntityCaughtUp(_logger, sobject, count, cursor is null);
         }
 
         _metrics.Increment($"catchup_records_total{{sobject=\"{sobject}\"}}", count);

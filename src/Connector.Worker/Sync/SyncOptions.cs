@@ -36,6 +36,25 @@ public sealed class SyncOptions
     [Range(1, 1000, ErrorMessage = SectionName + ":ApplyBatchSize must be between {1} and {2}.")]
     public int ApplyBatchSize { get; set; } = 100;
 
+    /// <summary>
+    /// A first catch-up (no cursor yet) of an object with more matching records than this runs as one Bulk API 2.0
+    /// query job instead of REST pages of 2,000 (a COUNT() query decides).
+    /// </summary>
+    [Range(0, int.MaxValue, ErrorMessage = SectionName + ":BulkBackfillThreshold must be 0 or more.")]
+    public int BulkBackfillThreshold { get; set; } = 10_000;
+
+    /// <summary>Records per ledger transaction during a Bulk backfill (each commit also stores the backfill's progress).</summary>
+    [Range(1, 20_000, ErrorMessage = SectionName + ":BulkApplyBatchSize must be between {1} and {2}.")]
+    public int BulkApplyBatchSize { get; set; } = 1000;
+
+    /// <summary>Rows per Bulk results page (each page is one API call); empty lets Salesforce choose.</summary>
+    [Range(1000, 1_000_000, ErrorMessage = SectionName + ":BulkPageSize must be between {1} and {2}.")]
+    public int? BulkPageSize { get; set; }
+
+    /// <summary>First wait before checking a Bulk job's state; doubles up to 30 s (each check is an API call).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00", ErrorMessage = SectionName + ":BulkPollDelay must be between {1} and {2}.")]
+    public TimeSpan BulkPollDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Refresh of the sales reps (User: active or not), which routing reads.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = SectionName + ":RepsInterval must be between {1} and {2}.")]
     public TimeSpan RepsInterval { get; set; } = TimeSpan.FromMinutes(30);

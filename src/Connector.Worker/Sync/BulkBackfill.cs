@@ -1,0 +1,303 @@
+using System.Diagnostics;
+using System.Globalization;
+using Connector.Ledger.Checkpoints;
+using Connector.Referrals.Processing;
+using Connector.Salesforce;
+using Connector.Salesforce.Bulk;
+using Connector.Salesforce.Describe;
+using Connector.Salesforce.Query;
+using Connector.Worker.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Connector.Worker.Sync;
+
+/// <summary>
+/// The first catch-up of a large org: when an object has no catch-up cursor yet and more records match than
+/// <see cref="SyncOptions.BulkBackfillThreshold"/> (one COUNT() query), they are read by ONE Bulk API 2.0 query job
+/// (same fields and filter as the REST catch-up, bounded above like it) instead of thousands of REST pages, streamed
+/// page by page and applied in batches through <see cref="ChangeApplier.ApplySnapshotsAsync"/> — the same path, keys
+/// and exactly-once guarantees as every other change.
+/// <para>Resumable: Bulk results come in no useful order (ORDER BY defeats Salesforce's chunking and is not supported),
+/// so progress is not a (SystemModstamp, Id) cursor but a position in the job's results — job id, page locator, rows
+/// read in the page — committed with each batch's effects under stream <c>backfill:{SObject}</c>. After a crash the
+/// same job's page is requested again and the rows already applied skipped; at worst the batch in flight is applied
+/// again, which its event keys make a no-op. A job Salesforce no longer has (kept 7 days) is run again from scratch,
+/// equally harmless. Done, the REST catch-up continues from the greatest (SystemModstamp, Id) the job returned.</para>
+/// </summary>
+public sealed partial class BulkBackfill
+{
+    private readonly BulkQueryClient _bulk;
+    private readonly SalesforceQueries _queries;
+    private readonly ChangeApplier _applier;
+    private readonly CheckpointStore _checkpoints;
+    private readonly SyncOptions _options;
+    private readonly ConnectorMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<BulkBackfill> _logger;
+
+    public BulkBackfill(BulkQueryClient bulk, SalesforceQueries queries, ChangeApplier applier, CheckpointStore checkpoints, IOptions<SyncOptions> options,
+        ConnectorMetrics metrics, TimeProvider time, ILogger<BulkBackfill> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _bulk = bulk;
+        _queries = queries;
+        _applier = applier;
+        _checkpoints = checkpoints;
+        _options = options.Value;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>How often progress is logged while a backfill runs.</summary>
+    public static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(10);
+
+    public static string StreamOf(ChangeEntity entity) => $"backfill:{SyncedObjects.ApiName(entity)}";
+
+    /// <summary>
+    /// Backfills <paramref name="entity"/> by Bulk when it qualifies (or resumes a backfill under way). Returns null when
+    /// the REST catch-up should read it instead (few records); otherwise the records applied and the position the REST
+    /// catch-up continues from. The caller saves that position as the object's catch-up cursor.
+    /// </summary>
+    public async Task<BackfillResult?> RunAsync(ChangeEntity entity, SObjectDescription describe, ModstampRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(describe);
+        ArgumentNullException.ThrowIfNull(request);
+        var stream = StreamOf(entity);
+        var state = BackfillState.Parse(await _checkpoints.GetCursorAsync(stream, cancellationToken).ConfigureAwait(false));
+        if (state is null)
+        {
+            state = await StartAsync(entity, request, cancellationToken).ConfigureAwait(false);
+            if (state is null)
+            {
+                return null;
+            }
+        }
+        else if (!state.Complete)
+        {
+            Log.Resuming(_logger, request.SObject, state.JobId, state.Done, state.Total);
+        }
+
+        long applied = 0;
+        if (!state.Complete)
+        {
+            try
+            {
+                var before = state.Done;
+                state = await ApplyResultsAsync(entity, describe, request, state, cancellationToken).ConfigureAwait(false);
+                applied = state.Done - before;
+            }
+            catch (SalesforceApiException e) when (e.Status is System.Net.HttpStatusCode.NotFound || e.ErrorCode is "INVALID_LOCATOR")
+            {
+                // The job is gone (Salesforce deletes terminal jobs after 7 days): run the query again. Rows applied
+                // already come back with the same keys and change nothing.
+                Log.JobGone(_logger, request.SObject, state.JobId, e.ErrorCode);
+                state = await StartAsync(entity, request, cancellationToken, force: true).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException("A forced backfill always starts a job.");
+                state = await ApplyResultsAsync(entity, describe, request, state, cancellationToken).ConfigureAwait(false);
+                applied = state.Done;
+            }
+        }
+
+        return new BackfillResult(applied, state.MaxSeen ?? ModstampPosition.Since(state.Upper));
+    }
+
+    /// <summary>Counts what the backfill would read; below the threshold nothing starts. Else creates the job and records it before any row is applied.</summary>
+    private async Task<BackfillState?> StartAsync(ChangeEntity entity, ModstampRequest request, CancellationToken cancellationToken, bool force = false)
+    {
+        // Bounded above like the REST catch-up: never the current second, which may still gain records.
+        var upper = SoqlValue.TruncateToSecond(_time.GetUtcNow() - request.Lag);
+        var statement = Statement(request, upper);
+        var total = await _queries.CountAsync(statement, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!force && total <= _options.BulkBackfillThreshold)
+        {
+            return null;
+        }
+
+        Log.Starting(_logger, request.SObject, total, _options.BulkBackfillThreshold);
+        var job = await _bulk.RunJobAsync(statement.ToSoql(), new BulkQueryOptions
+        {
+            IncludeDeleted = request.IncludeDeleted,
+            MaxRecordsPerPage = _options.BulkPageSize,
+            FirstPollDelay = _options.BulkPollDelay,
+        }, cancellationToken).ConfigureAwait(false);
+        var state = new BackfillState(job.Id, upper, Math.Max(total, job.RecordsProcessed), 0, BulkResultPosition.Start, null, false);
+        await _checkpoints.SaveCursorAsync(StreamOf(entity), state.Format(), cancellationToken).ConfigureAwait(false);
+        _metrics.Set(Metric("backfill_records_total", request.SObject), state.Total);
+        _metrics.Set(Metric("backfill_records_done", request.SObject), 0);
+        return state;
+    }
+
+    /// <summary>The catch-up's statement without ORDER BY and LIMIT (Bulk reads everything, in its own order).</summary>
+    public static SoqlSelect Statement(ModstampRequest request, DateTimeOffset upper)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        SoqlCondition condition = Soql.Field("SystemModstamp").LessThan(upper);
+        if (request.Filter is { } filter)
+        {
+            condition &= filter;
+        }
+
+        var fields = new List<string> { "Id", "SystemModstamp" };
+        if (request.IncludeDeleted)
+        {
+            fields.Add("IsDeleted");
+        }
+
+        return Soql.From(request.SObject).Select(fields.Concat(request.Fields)).Where(condition);
+    }
+
+    private async Task<BackfillState> ApplyResultsAsync(ChangeEntity entity, SObjectDescription describe, ModstampRequest request, BackfillState state, CancellationToken cancellationToken)
+    {
+        var stream = StreamOf(entity);
+        var records = new BulkRecords(entity, describe);
+        var batchSize = _options.BulkApplyBatchSize;
+        var batch = new List<(SalesforceChange, Ledger.Checkpoints.StreamPosition?)>(batchSize);
+        var done = state.Done;
+        var maxSeen = state.MaxSeen;
+        var clock = Stopwatch.StartNew();
+        var startedDone = done;
+        var lastLog = TimeSpan.Zero;
+        var coveredResyncs = entity == ChangeEntity.Opportunity ? _applier.PendingResyncs(ChangeEntity.Opportunity) : [];
+        var position = state.Position;
+        var doneMetric = Metric("backfill_records_done", request.SObject);
+        var rateMetric = Metric("backfill_records_per_second", request.SObject);
+        _metrics.Set(Metric("backfill_records_total", request.SObject), state.Total);
+
+        async Task FlushAsync(bool complete)
+        {
+            var next = state with { Done = done + batch.Count, Position = position, MaxSeen = maxSeen, Complete = complete };
+            if (batch.Count == 0 && !complete)
+            {
+                return;
+            }
+
+            if (batch.Count == 0)
+            {
+                await _checkpoints.SaveCursorAsync(stream, next.Format(), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // Only the batch's last change carries the position: the ledger commits it with the batch's effects.
+                batch[^1] = (batch[^1].Item1, Ledger.Checkpoints.StreamPosition.AtCursor(stream, next.Format()));
+                await _applier.ApplySnapshotsAsync(batch, "backfill", cancellationToken).ConfigureAwait(false);
+            }
+
+            done = next.Done;
+            batch.Clear();
+            state = next;
+            _metrics.Set(doneMetric, done);
+            var elapsed = clock.Elapsed;
+            var rate = elapsed.TotalSeconds > 0 ? (done - startedDone) / elapsed.TotalSeconds : 0;
+            _metrics.Set(rateMetric, (long)rate);
+            if (complete || elapsed - lastLog >= ProgressInterval)
+            {
+                lastLog = elapsed;
+                Log.Progress(_logger, request.SObject, done, Math.Max(done, state.Total), (long)rate);
+            }
+        }
+
+        await foreach (var row in _bulk.ReadResultsAsync(state.JobId, state.Position, new BulkQueryOptions { MaxRecordsPerPage = _options.BulkPageSize }, cancellationToken)
+            .ConfigureAwait(false))
+        {
+            var change = records.ToChange(row, out var stamp);
+            var at = new ModstampPosition(SoqlValue.TruncateToSecond(stamp), change.RecordId);
+            if (maxSeen is not { } max || at.SystemModstamp > max.SystemModstamp || (at.SystemModstamp == max.SystemModstamp && string.CompareOrdinal(at.Id, max.Id) > 0))
+            {
+                maxSeen = at;
+            }
+
+            position = row.Position;
+            batch.Add((change, null));
+            if (batch.Count >= batchSize)
+            {
+                await FlushAsync(complete: false).ConfigureAwait(false);
+            }
+        }
+
+        await FlushAsync(complete: true).ConfigureAwait(false);
+
+        // Opportunities whose re-read the processor asked for (converted leads backfilled just before) were linked
+        // before this job read them: the job's rows were applied with the link in place, so those re-reads are done.
+        _applier.ForgetResyncs(ChangeEntity.Opportunity, coveredResyncs);
+        _metrics.Increment(Metric("backfill_runs_total", request.SObject));
+        Log.Completed(_logger, request.SObject, done - startedDone, clock.Elapsed.TotalSeconds, (long)((done - startedDone) / Math.Max(clock.Elapsed.TotalSeconds, 0.001)));
+        return state;
+    }
+
+    private static string Metric(string name, string sobject) => $"{name}{{sobject=\"{sobject}\"}}";
+
+    private static partial class Log
+    {
+        [LoggerMessage(9140, LogLevel.Information, "Backfill of {SObject} by Bulk API 2.0: {Total} record(s) match (threshold {Threshold})")]
+        public static partial void Starting(ILogger logger, string sobject, long total, int threshold);
+
+        [LoggerMessage(9141, LogLevel.Information, "Backfill of {SObject}: {Done}/{Total} record(s), {RecordsPerSecond} records/s")]
+        public static partial void Progress(ILogger logger, string sobject, long done, long total, long recordsPerSecond);
+
+        [LoggerMessage(9142, LogLevel.Information, "Backfill of {SObject} resumes Bulk job {JobId} after {Done}/{Total} record(s)")]
+        public static partial void Resuming(ILogger logger, string sobject, string jobId, long done, long total);
+
+        [LoggerMessage(9143, LogLevel.Warning, "Backfill of {SObject}: Bulk job {JobId} can no longer be read ({ErrorCode}); running the query again")]
+        public static partial void JobGone(ILogger logger, string sobject, string jobId, string errorCode);
+
+        [LoggerMessage(9144, LogLevel.Information, "Backfill of {SObject} done: {Count} record(s) in {Seconds:F1} s ({RecordsPerSecond} records/s)")]
+        public static partial void Completed(ILogger logger, string sobject, long count, double seconds, long recordsPerSecond);
+    }
+}
+
+/// <summary>How many records a Bulk backfill read in this run, and where the REST catch-up continues.</summary>
+public sealed record BackfillResult(long Count, ModstampPosition ContinueFrom);
+
+/// <summary>
+/// A backfill's progress as stored in its checkpoint:
+/// <c>bulk1|jobId|upper|total|done|locator|rowsRead|maxStamp|maxId|complete</c> (locator escaped; empty for none).
+/// </summary>
+internal sealed record BackfillState(string JobId, DateTimeOffset Upper, long Total, long Done, BulkResultPosition Position, ModstampPosition? MaxSeen, bool Complete)
+{
+    private const string Version = "bulk1";
+
+    public string Format() => string.Join('|',
+        Version,
+        JobId,
+        Stamp(Upper),
+        Total.ToString(CultureInfo.InvariantCulture),
+        Done.ToString(CultureInfo.InvariantCulture),
+        Position.PageLocator is { } locator ? Uri.EscapeDataString(locator) : string.Empty,
+        Position.RowsRead.ToString(CultureInfo.InvariantCulture),
+        MaxSeen is { } max ? Stamp(max.SystemModstamp) : string.Empty,
+        MaxSeen?.Id ?? string.Empty,
+        Complete ? "1" : "0");
+
+    public static BackfillState? Parse(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        var parts = text.Split('|');
+        if (parts is not [Version, { Length: > 0 } job, var upper, var total, var done, var locator, var rows, var maxStamp, var maxId, "0" or "1"] ||
+            !DateTimeOffset.TryParse(upper, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var upperAt) ||
+            !long.TryParse(total, NumberStyles.None, CultureInfo.InvariantCulture, out var totalCount) ||
+            !long.TryParse(done, NumberStyles.None, CultureInfo.InvariantCulture, out var doneCount) ||
+            !int.TryParse(rows, NumberStyles.None, CultureInfo.InvariantCulture, out var rowsRead))
+        {
+            throw new FormatException($"Backfill checkpoint '{text}' is not '{Version}|jobId|upper|total|done|locator|rowsRead|maxStamp|maxId|complete'.");
+        }
+
+        ModstampPosition? max = null;
+        if (maxStamp.Length > 0)
+        {
+            max = DateTimeOffset.TryParse(maxStamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+                ? new ModstampPosition(at.ToUniversalTime(), maxId)
+                : throw new FormatException($"Backfill checkpoint '{text}': '{maxStamp}' is not a timestamp.");
+        }
+
+        return new BackfillState(job, upperAt.ToUniversalTime(), totalCount, doneCount,
+            new BulkResultPosition(locator.Length == 0 ? null : Uri.UnescapeDataString(locator), rowsRead), max, parts[^1] == "1");
+    }
+
+    private static string Stamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+}
