@@ -48,7 +48,7 @@ public sealed class SyncOptions
     public int BulkApplyBatchSize { get; set; } = 1000;
 
     /// <summary>Rows per Bulk results page (each page is one API call); empty lets Salesforce choose.</summary>
-    [Range(1000, 1_000_000, ErrorMessage = SectionName + ":BulkPageSize must be between {1} and {2}.")]
+    [Range(100, 1_000_000, ErrorMessage = SectionName + ":BulkPageSize must be between {1} and {2}.")]
     public int? BulkPageSize { get; set; }
 
     /// <summary>First wait before checking a Bulk job's state; doubles up to 30 s (each check is an API call).</summary>

@@ -1,0 +1,137 @@
+using System.Net.Http.Json;
+using Connector.Ledger.Checkpoints;
+using Connector.SalesforceEmulator.Bulk;
+using Connector.Worker.Hosting;
+using Connector.Worker.Sync;
+
+namespace Connector.Worker.Tests.EndToEnd;
+
+/// <summary>First start on a large org: the catch-up backfills by Bulk API 2.0, with progress, resumable.</summary>
+public sealed class BulkBackfillTests
+{
+    private const int SeededLeads = 1500;
+
+    private static Dictionary<string, string?> Seeded(int leads) => new() { ["Emulator:Seed:Leads"] = leads.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+    [Fact]
+    public async Task A_bulk_backfill_leaves_the_ledger_as_the_REST_catch_up_does()
+    {
+        // One org read twice, into two ledgers: by REST pages (threshold out of reach), then by Bulk.
+        await using var org = await ConnectorHarness.StartAsync(
+            new Dictionary<string, string?> { ["Worker:Sync:BulkBackfillThreshold"] = "100000000", ["Worker:Sync:Streaming"] = "false" },
+            Seeded(SeededLeads));
+        var byRest = await ReferralsAsync(org);
+        Assert.Empty(org.Emulator.Get<BulkQueryJobs>().All);
+        await org.StopConnectorAsync();
+
+        org.Settings["Worker:Sync:BulkBackfillThreshold"] = "100";
+        org.Settings["Worker:Sync:BulkPageSize"] = "400";
+        org.Settings["Ledger:ConnectionString"] = $"Data Source={org.LedgerFile}.bulk";
+        try
+        {
+            await org.StartConnectorAsync();
+            var byBulk = await ReferralsAsync(org);
+
+            // One job per object over the threshold (leads, and opportunities/contacts of the seeded org), none for the rest.
+            var jobs = org.Emulator.Get<BulkQueryJobs>().All.ToList();
+            Assert.Contains(jobs, j => j.Query.SObject.Name == "Lead");
+            Assert.Equal(jobs.Count, jobs.Select(j => j.Query.SObject.Name).Distinct().Count());
+            var metrics = org.Get<ConnectorMetrics>();
+            var leadsDone = metrics.Count("backfill_records_done{sobject=\"Lead\"}");
+            Assert.True(leadsDone > 100, $"the lead backfill reported {leadsDone} records done");
+            Assert.Equal(metrics.Count("backfill_records_total{sobject=\"Lead\"}"), leadsDone);
+
+            Assert.True(byRest.Count > 100, $"the seeded org has referrals ({byRest.Count})");
+            Assert.Equal(byRest, byBulk);
+
+            // The REST catch-up continues from the last record the job returned.
+            var cursor = await org.Get<CheckpointStore>().GetCursorAsync(CatchUp.StreamOf(Referrals.Processing.ChangeEntity.Lead), CancellationToken.None);
+            Assert.NotNull(cursor);
+            Assert.True(CatchUp.Parse(cursor).Id.Length > 0);
+        }
+        finally
+        {
+            await org.StopConnectorAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var file in new[] { ".bulk", ".bulk-wal", ".bulk-shm" })
+            {
+                File.Delete(org.LedgerFile + file);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_backfill_that_fails_midway_resumes_the_same_job_where_it_stood()
+    {
+        await using var org = await ConnectorHarness.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Worker:Sync:BulkBackfillThreshold"] = "100",
+                ["Worker:Sync:BulkPageSize"] = "200",
+                ["Worker:Sync:BulkApplyBatchSize"] = "20",
+                ["Worker:Sync:Streaming"] = "false",
+            },
+            Seeded(SeededLeads), startConnector: false);
+
+        var start = org.StartConnectorAsync();
+        var metrics = () => org.App?.Services.GetService(typeof(ConnectorMetrics)) as ConnectorMetrics;
+        await org.UntilAsync(() => Task.FromResult(metrics()?.Count("backfill_records_done{sobject=\"Lead\"}") >= 20), "the lead backfill under way");
+
+        // Salesforce fails every results page from now on: the leader's catch-up fails and it steps down.
+        await SetFaultsAsync(org, new { http500Rate = 1.0, endpointFilter = "/results" });
+        await org.UntilAsync(async () => await InjectedAsync(org) > 0, "a results page failed");
+        var doneAtFailure = metrics()!.Count("backfill_records_done{sobject=\"Lead\"}");
+        var total = metrics()!.Count("backfill_records_total{sobject=\"Lead\"}");
+        Assert.True(doneAtFailure < total, $"the failure came mid-backfill ({doneAtFailure} of {total})");
+        var stored = await org.Get<CheckpointStore>().GetCursorAsync(BulkBackfill.StreamOf(Referrals.Processing.ChangeEntity.Lead), CancellationToken.None);
+        Assert.StartsWith("bulk1|", stored, StringComparison.Ordinal);
+        Assert.EndsWith("|0", stored, StringComparison.Ordinal);
+
+        // Salesforce recovers; the leader tries again and the backfill resumes.
+        await SetFaultsAsync(org, new { http500Rate = 0.0 });
+        try
+        {
+            await start;
+        }
+        catch (TimeoutException)
+        {
+            // The harness waits 30 s for the leader; after a failure it takes its retry pause on top.
+        }
+
+        await org.Get<ConnectorWorker>().Ready.WaitAsync(TimeSpan.FromSeconds(90));
+        var leadJobs = org.Emulator.Get<BulkQueryJobs>().All.Where(j => j.Query.SObject.Name == "Lead").ToList();
+        Assert.Single(leadJobs); // the same job, not a new export
+
+        var m = metrics()!;
+        Assert.Equal(total, m.Count("backfill_records_done{sobject=\"Lead\"}"));
+        // At worst the rows of the page in flight are read again: they are duplicates, not second effects.
+        var duplicates = m.Count("events_total{source=\"backfill\",status=\"duplicate\"}");
+        Assert.True(duplicates <= 200, $"{duplicates} backfilled rows were re-applied");
+        var leads = await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT lead_id FROM referrals", null, ct));
+        Assert.Equal(leads.Count, leads.Distinct().Count());
+        var referralLeads = org.Emulator.Store.Read(r => r.All("Lead", includeDeleted: false).Count(l => l.Get("Advocate__c") is not null || l.Get("Referral_Code__c") is not null));
+        var quarantined = await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT record_id FROM quarantine WHERE entity = 'Lead' AND resolved_at IS NULL", null, ct));
+        Assert.Equal(referralLeads, leads.Count + quarantined.Distinct().Count());
+    }
+
+    private static async Task<List<string>> ReferralsAsync(ConnectorHarness org)
+    {
+        var rows = await org.LedgerAsync((tx, ct) => tx.QueryAsync<(string, string, string, string, string?)>(
+            "SELECT lead_id, advocate_id, state, method, opportunity_id FROM referrals ORDER BY lead_id", null, ct));
+        var rewards = await org.LedgerAsync((tx, ct) => tx.QueryAsync<(string, string, decimal, string)>(
+            "SELECT referral_key, kind, amount, currency FROM reward_entries ORDER BY referral_key, kind, amount", null, ct));
+        return [.. rows.Select(r => $"{r.Item1} {r.Item2} {r.Item3} {r.Item4} {r.Item5}"), .. rewards.Select(r => $"reward {r.Item1} {r.Item2} {r.Item3} {r.Item4}")];
+    }
+
+    private static async Task SetFaultsAsync(ConnectorHarness org, object faults)
+    {
+        using var response = await org.Simulation.PutAsJsonAsync("/emulator/faults", faults);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<long> InjectedAsync(ConnectorHarness org)
+    {
+        using var state = System.Text.Json.JsonDocument.Parse(await org.Simulation.GetStringAsync("/emulator/faults"));
+        return state.RootElement.GetProperty("injected").GetProperty("http500").GetInt64();
+    }
+}
