@@ -22,6 +22,13 @@ if (args is ["apply", .. var applyArgs])
     return;
 }
 
+// `backfill ...`: the connector's first start on a large org, by Bulk API 2.0 (issue 5).
+if (args is ["backfill", .. var backfillArgs])
+{
+    await BackfillBenchmark.RunAsync(BackfillOptions.Parse(backfillArgs), Console.Out, cancellation.Token);
+    return;
+}
+
 var options = BenchOptions.Parse(args);
 var report = await EmulatorBenchmark.RunAsync(options, Console.Out, cancellation.Token);
 report.Print(Console.Out);
