@@ -7,7 +7,14 @@ namespace Connector.Referrals.Processing;
 /// seed report). When that rep is missing or inactive, the lead goes to <see cref="FallbackQueueId"/> if set, else it
 /// stays where the org's assignment rule put it.
 /// </summary>
-public sealed record RoutingSettings(bool Enabled = true, string? FallbackQueueId = null);
+public sealed record RoutingSettings(bool Enabled = true, string? FallbackQueueId = null)
+{
+    /// <summary>
+    /// Leads submitted before this instant are registered but not re-owned: a connector's first start on an org must not
+    /// reassign years of history its reps already work. Null: every referral lead is routed.
+    /// </summary>
+    public DateTimeOffset? OnlySubmittedFrom { get; init; }
+}
 
 /// <summary>Everything program-specific the processor reads. Immutable; a changed mapping is a new mapping version.</summary>
 public sealed record ProgramConfig

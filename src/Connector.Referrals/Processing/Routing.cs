@@ -24,6 +24,12 @@ internal static class Routing
             return Decision(RoutingAction.LeaveToOrgRules, null, "RT-OFF", $"lead routing is switched off for program {config.ProgramId}");
         }
 
+        if (config.Routing.OnlySubmittedFrom is { } from && referral.SubmittedAt < from)
+        {
+            return Decision(RoutingAction.LeaveToOrgRules, null, "RT-HISTORY",
+                $"lead submitted {ReferralProcessor.Stamp(referral.SubmittedAt)}, before routing started {ReferralProcessor.Stamp(from)}: its owner stands");
+        }
+
         var rep = advocate.OwnerUserId is null ? null : view.Reps.FirstOrDefault(r => r.UserId == advocate.OwnerUserId);
         if (rep is { IsActive: true })
         {

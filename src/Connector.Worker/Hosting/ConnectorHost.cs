@@ -53,7 +53,9 @@ public static class ConnectorHost
         // Versioned: the ledger applies the version admins saved (console, API, CLI), starting from the program read from
         // the org. Resolved only once the worker has read it; ConnectorWorker publishes stored versions as they are saved.
         services.AddSingleton(sp => new PublishedLedgerProgramSource(sp.GetRequiredService<ProgramHolder>().Current));
-        services.AddSingleton<ILedgerProgramSource>(sp => sp.GetRequiredService<PublishedLedgerProgramSource>());
+        services.AddSingleton<RoutingStart>();
+        services.AddSingleton<ILedgerProgramSource>(sp => new RoutingGuardedProgramSource(
+            sp.GetRequiredService<PublishedLedgerProgramSource>(), sp.GetRequiredService<RoutingStart>()));
         services.AddSingleton(sp => new ProgramVersionRefresher(sp.GetRequiredService<ProgramVersionStore>(),
             sp.GetRequiredService<PublishedLedgerProgramSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<ProgramVersionRefresher>>()));
         services.AddSingleton<IConnectorStatus, WorkerConnectorStatus>();

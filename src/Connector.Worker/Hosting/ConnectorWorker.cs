@@ -120,6 +120,7 @@ public sealed partial class ConnectorWorker(
         {
             try
             {
+                await services.GetRequiredService<RoutingStart>().LoadAsync(cancellationToken).ConfigureAwait(false);
                 program.Set(await loader.LoadAsync(cancellationToken).ConfigureAwait(false));
                 return;
             }

@@ -21,6 +21,12 @@ public sealed class ProgramOptions
     [RegularExpression("^$|^(00G|005)[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$", ErrorMessage = SectionName + ":FallbackOwnerId must be a queue (00G…) or user (005…) id.")]
     public string? FallbackOwnerId { get; set; }
 
+    /// <summary>
+    /// Re-own referral leads submitted before the connector first started too. Off: the first start's backfill registers
+    /// the org's referral history without reassigning leads reps already work.
+    /// </summary>
+    public bool RouteHistoricalLeads { get; set; }
+
     /// <summary>The org's corporate currency (single-currency orgs).</summary>
     public string DefaultCurrency { get; set; } = "USD";
 }

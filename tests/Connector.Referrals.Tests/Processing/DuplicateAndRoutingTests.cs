@@ -116,6 +116,25 @@ public sealed class RoutingTests
         Assert.Contains("has no owning rep", Route(Support.Org.Config(), Advocate(owner: null)).Reason, StringComparison.Ordinal);
 
     [Fact]
+    public void Route_LeadSubmittedBeforeRoutingStarted_KeepsItsOwner()
+    {
+        var config = Support.Org.Config() with { Routing = new RoutingSettings { OnlySubmittedFrom = Support.Org.T0.AddSeconds(1) } };
+
+        var routing = Route(config, Advocate());
+
+        Assert.Equal((RoutingAction.LeaveToOrgRules, "RT-HISTORY"), (routing.Action, routing.RuleId));
+        Assert.Contains("before routing started", routing.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Route_LeadSubmittedWhenRoutingStarted_IsRouted()
+    {
+        var config = Support.Org.Config() with { Routing = new RoutingSettings { OnlySubmittedFrom = Support.Org.T0 } };
+
+        Assert.Equal(RoutingAction.AssignToRep, Route(config, Advocate()).Action);
+    }
+
+    [Fact]
     public void Route_RoutingOffForProgram_LeftToOrgRulesWithReason()
     {
         var routing = Route(Support.Org.Config() with { Routing = new RoutingSettings(Enabled: false) }, Advocate());
