@@ -24,7 +24,7 @@ public sealed class ProgramService
     public async Task<(ProgramDocument Document, ProgramVersion? Version)> CurrentAsync(CancellationToken cancellationToken)
     {
         var version = await _versions.CurrentAsync(ProgramId, cancellationToken).ConfigureAwait(false);
-        return version is null ? (ProgramDocument.From(_running.Current), null) : (version.Document, version);
+        return version is null ? (ProgramDocument.From(_running.Current, _running.Fields), null) : (version.Document, version);
     }
 
     /// <summary>What <paramref name="actor"/> is editing: their draft, else the current version.</summary>

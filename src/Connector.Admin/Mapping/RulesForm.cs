@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Connector.Ledger.Programs;
 using Connector.Referrals;
+using Connector.Referrals.Processing;
 using Connector.Referrals.Rewards;
 using Microsoft.AspNetCore.Http;
 

@@ -11,6 +11,7 @@ using Connector.Ledger.Programs;
 using Connector.Referrals;
 using Connector.Referrals.Benchmarks;
 using Connector.Referrals.Mapping;
+using Connector.Referrals.Processing;
 using Connector.Referrals.Rewards;
 using Connector.Salesforce;
 using Connector.Salesforce.Limits;

@@ -90,12 +90,16 @@ internal static class DomainRows
         EnrolledOn = advocate.EnrolledDate,
         UpdatedAt = advocate.Watermark ?? now,
         Watermark = advocate.Watermark,
+        ContactOwnerId = advocate.ContactOwnerUserId,
+        AccountOwnerId = advocate.AccountOwnerUserId,
     };
 
     public static Advocate FromRow(AdvocateRow row) =>
         new(row.AdvocateId, row.ContactId, row.AccountId, row.OwnerId, Enum.Parse<AdvocateStatus>(row.Status), row.ReferralCode, row.EnrolledOn)
         {
             Watermark = row.Watermark,
+            ContactOwnerUserId = row.ContactOwnerId,
+            AccountOwnerUserId = row.AccountOwnerId,
         };
 
     public static RewardEntryRow ToRow(DomainRewardEntry entry, string advocateId) => new()
@@ -175,7 +179,7 @@ internal static class DomainRows
                 WHERE advocate_id = @AdvocateId OR contact_id = @ContactId OR UPPER(TRIM(referral_code)) = @CodeKey
                 """, new { lookup.AdvocateId, lookup.ContactId, CodeKey = codeKey }, cancellationToken).ConfigureAwait(false);
 
-        var owners = advocates.Select(a => a.OwnerId).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        var owners = advocates.SelectMany(Owners).Distinct(StringComparer.Ordinal).ToArray();
         var reps = owners.Length == 0
             ? []
             : await reader.QueryAsync<RepRow>($"""
@@ -219,7 +223,11 @@ internal static class DomainRows
         """;
 
     internal const string AdvocateColumns =
-        "advocate_id, contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark";
+        "advocate_id, contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark, contact_owner_id, account_owner_id";
+
+    /// <summary>Every rep an advocate can route to (its own owner, its contact's, its account's): the reps a view loads.</summary>
+    internal static IEnumerable<string> Owners(AdvocateRow advocate) =>
+        new[] { advocate.OwnerId, advocate.ContactOwnerId, advocate.AccountOwnerId }.OfType<string>();
 
     internal const string HistoryColumns =
         "id, referral_key, from_state, to_state, occurred_at, event_key, reason, rule_id, mapping_version, recorded_at";

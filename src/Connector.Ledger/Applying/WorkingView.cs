@@ -94,7 +94,10 @@ internal sealed class WorkingView
         {
             sql.Append($"""
                 SELECT {DomainRows.AdvocateColumns} FROM advocates WHERE {advocateMatch};
-                SELECT {DomainRows.RepColumns} FROM sales_reps WHERE user_id IN (SELECT owner_id FROM advocates WHERE {advocateMatch});
+                SELECT {DomainRows.RepColumns} FROM sales_reps WHERE user_id IN (
+                    SELECT owner_id FROM advocates WHERE {advocateMatch}
+                    UNION SELECT contact_owner_id FROM advocates WHERE {advocateMatch}
+                    UNION SELECT account_owner_id FROM advocates WHERE {advocateMatch});
 
                 """);
         }
@@ -111,7 +114,7 @@ internal sealed class WorkingView
                 : (await grid.ReadAsync<AdvocateRow>().ConfigureAwait(false), await grid.ReadAsync<DomainRows.RepRow>().ConfigureAwait(false));
             var advocateList = advocates.ToList();
             return new WorkingView(d.Provider, applied, quarantined, referrals, history, advocateList, reps.Select(DomainRows.FromRow),
-                advocateList.Select(a => a.OwnerId).OfType<string>());
+                advocateList.SelectMany(DomainRows.Owners));
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -136,7 +139,7 @@ internal sealed class WorkingView
             (lookup.ContactId is not null && a.ContactId == lookup.ContactId) ||
             (codeKey is not null && a.ReferralCode is not null && a.ReferralCode.Trim(' ').ToUpperInvariant() == codeKey)).ToList();
 
-        var owners = advocates.Select(a => a.OwnerId).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var owners = advocates.SelectMany(DomainRows.Owners).Distinct(StringComparer.Ordinal).ToList();
         var missing = owners.Where(o => !_reps.ContainsKey(o)).ToArray();
         if (missing.Length > 0)
         {

@@ -15,6 +15,9 @@ public sealed record AdvocateRow
     public required DateTimeOffset UpdatedAt { get; init; }
     /// <summary>Commit time of the last applied Advocate__c change; older changes are stale (migration 0002).</summary>
     public DateTimeOffset? Watermark { get; init; }
+    /// <summary>The owners of the advocate's Contact and Account, for routing by owner source (migration 0005).</summary>
+    public string? ContactOwnerId { get; init; }
+    public string? AccountOwnerId { get; init; }
 }
 
 /// <summary>A referral's current row, upserted by <see cref="ReferralKey"/>; its history is in state changes.</summary>

@@ -47,10 +47,10 @@ public sealed class LedgerStore
         _recordAppliedEvent = new(appliedEventValues, rows => $"INSERT INTO applied_events ({appliedEventColumns}) VALUES {Tuples(rows)}");
         _saveCheckpoint = new(CheckpointSql.Values, rows => CheckpointSql.Save(d, rows));
         _upsertAdvocate = new(
-            "@AdvocateId, @ContactId, @AccountId, @OwnerId, @Name, @Status, @ReferralCode, @EnrolledOn, @UpdatedAt, @Watermark",
+            "@AdvocateId, @ContactId, @AccountId, @OwnerId, @Name, @Status, @ReferralCode, @EnrolledOn, @UpdatedAt, @Watermark, @ContactOwnerId, @AccountOwnerId",
             rows => d.Upsert("advocates", "advocate_id",
-                "advocate_id, contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark", rows,
-                "contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark"));
+                "advocate_id, contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark, contact_owner_id, account_owner_id", rows,
+                "contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark, contact_owner_id, account_owner_id"));
         _upsertReferral = new(
             """
             @ReferralKey, @ReferralId, @AdvocateId, @State, @Method, @LeadId, @OpportunityId, @LoggedById,

@@ -9,12 +9,20 @@ namespace Connector.Ledger.Programs;
 public interface ILedgerProgramSource
 {
     LedgerProgram Current { get; }
+
+    /// <summary>
+    /// Which org fields carry what the domain reads under its canonical names, published with <see cref="Current"/>: the
+    /// worker selects these fields and renames them before a change reaches the ledger.
+    /// </summary>
+    FieldMapping Fields { get; }
 }
 
 /// <summary>A program that never changes (tests, hosts without the versioned store).</summary>
-public sealed class FixedLedgerProgramSource(LedgerProgram program) : ILedgerProgramSource
+public sealed class FixedLedgerProgramSource(LedgerProgram program, FieldMapping? fields = null) : ILedgerProgramSource
 {
     public LedgerProgram Current { get; } = program ?? throw new ArgumentNullException(nameof(program));
+
+    public FieldMapping Fields { get; } = fields ?? FieldMapping.For(program);
 }
 
 /// <summary>
@@ -25,21 +33,27 @@ public sealed class PublishedLedgerProgramSource : ILedgerProgramSource
 {
     private Published _current;
 
-    public PublishedLedgerProgramSource(LedgerProgram initial)
+    public PublishedLedgerProgramSource(LedgerProgram initial, FieldMapping? fields = null)
     {
         ArgumentNullException.ThrowIfNull(initial);
-        _current = new Published(initial, null);
+        _current = new Published(initial, fields ?? FieldMapping.For(initial), null);
     }
 
     public LedgerProgram Current => Volatile.Read(ref _current).Program;
 
+    public FieldMapping Fields => Volatile.Read(ref _current).Fields;
+
     /// <summary>The stored version published last; null while the configured program is in force.</summary>
     public int? Version => Volatile.Read(ref _current).Version;
 
-    /// <summary>Publishes <paramref name="program"/> as stored version <paramref name="version"/>; an older version never replaces a newer one.</summary>
-    public bool Publish(LedgerProgram program, int version)
+    /// <summary>
+    /// Publishes <paramref name="program"/> with its <paramref name="fields"/> as stored version <paramref name="version"/>;
+    /// an older version never replaces a newer one.
+    /// </summary>
+    public bool Publish(LedgerProgram program, FieldMapping fields, int version)
     {
         ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(fields);
         while (true)
         {
             var current = Volatile.Read(ref _current);
@@ -48,12 +62,12 @@ public sealed class PublishedLedgerProgramSource : ILedgerProgramSource
                 return false;
             }
 
-            if (Interlocked.CompareExchange(ref _current, new Published(program, version), current) == current)
+            if (Interlocked.CompareExchange(ref _current, new Published(program, fields, version), current) == current)
             {
                 return true;
             }
         }
     }
 
-    private sealed record Published(LedgerProgram Program, int? Version);
+    private sealed record Published(LedgerProgram Program, FieldMapping Fields, int? Version);
 }

@@ -22,6 +22,17 @@ public sealed record FieldMapping
     public string OpportunityRevenueField { get; init; } = "Amount";
     public string OpportunityRewardOverrideField { get; init; } = "Reward_Amount_Override__c";
 
+    /// <summary>The canonical fields with <paramref name="program"/>'s revenue and override fields (a program not built from a document).</summary>
+    public static FieldMapping For(LedgerProgram program)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        return new FieldMapping
+        {
+            OpportunityRevenueField = program.Config.RevenueField,
+            OpportunityRewardOverrideField = program.Config.RewardOverrideField,
+        };
+    }
+
     /// <summary>Every mapped field as (object, role, field), the order the console lists them in.</summary>
     public IEnumerable<(string SObject, string Role, string Field)> All() =>
     [
@@ -34,21 +45,8 @@ public sealed record FieldMapping
     ];
 }
 
-/// <summary>Whose owner a referral lead goes to (issue 5: the advocate's Contact/Account owner by default).</summary>
-public enum OwnerSource
-{
-    /// <summary>The owner of the advocate's Contact.</summary>
-    ContactOwner,
-
-    /// <summary>The owner of the advocate's Account.</summary>
-    AccountOwner,
-
-    /// <summary>The owner of the Advocate__c record itself.</summary>
-    AdvocateOwner,
-}
-
 /// <summary>Lead routing as admins configure it.</summary>
-public sealed record RoutingRules(bool Enabled = true, OwnerSource OwnerSource = OwnerSource.ContactOwner, string? FallbackQueueId = null);
+public sealed record RoutingRules(bool Enabled = true, OwnerSource OwnerSource = OwnerSource.AdvocateOwner, string? FallbackQueueId = null);
 
 /// <summary>
 /// A program's whole configuration as one document: what admins edit, preview, save, export and roll back. A saved
@@ -75,7 +73,7 @@ public sealed record ProgramDocument
         Empty.SetItems(values);
 
     /// <summary>The document describing a program the host built (the starting point before anything is saved).</summary>
-    public static ProgramDocument From(LedgerProgram program, FieldMapping? fields = null, OwnerSource ownerSource = OwnerSource.ContactOwner)
+    public static ProgramDocument From(LedgerProgram program, FieldMapping? fields = null)
     {
         ArgumentNullException.ThrowIfNull(program);
         var config = program.Config;
@@ -89,7 +87,7 @@ public sealed record ProgramDocument
             },
             LeadStatuses = Values(config.Mapping.LeadStatuses),
             OpportunityStages = Values(config.Mapping.OpportunityStages),
-            Routing = new RoutingRules(config.Routing.Enabled, ownerSource, config.Routing.FallbackQueueId),
+            Routing = new RoutingRules(config.Routing.Enabled, config.Routing.OwnerSource, config.Routing.FallbackQueueId),
             Rewards = program.Rules,
             DefaultCurrency = config.DefaultCurrency,
             MultiCurrency = config.MultiCurrency,
@@ -180,7 +178,7 @@ public sealed record ProgramDocument
         {
             ProgramId = ProgramId,
             Mapping = new StateMapping(mappingVersion, LeadStatuses, OpportunityStages),
-            Routing = new RoutingSettings(Routing.Enabled, Routing.FallbackQueueId),
+            Routing = new RoutingSettings(Routing.Enabled, Routing.FallbackQueueId, Routing.OwnerSource),
             RevenueField = Fields.OpportunityRevenueField,
             RewardOverrideField = Fields.OpportunityRewardOverrideField,
             DefaultCurrency = DefaultCurrency,

@@ -39,7 +39,7 @@ public sealed class ProgramVersionRefresher : BackgroundService
     {
         var programId = _source.Current.Config.ProgramId;
         if (await _store.CurrentAsync(programId, cancellationToken).ConfigureAwait(false) is not { } current ||
-            !_source.Publish(current.Document.ToProgram(current.MappingVersion), current.Version))
+            !_source.Publish(current.Document.ToProgram(current.MappingVersion), current.Document.Fields, current.Version))
         {
             return false;
         }

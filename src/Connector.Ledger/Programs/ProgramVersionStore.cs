@@ -151,7 +151,7 @@ public sealed class ProgramVersionStore
             .ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
 
-        _published?.Publish(saved.ToProgram(version.MappingVersion), next);
+        _published?.Publish(saved.ToProgram(version.MappingVersion), saved.Fields, next);
         return version;
     }
 

@@ -13,6 +13,12 @@ public sealed record Advocate(
     string? ReferralCode,
     DateOnly? EnrolledDate)
 {
+    /// <summary>The owner of the advocate's Contact, as last read (routing by <c>OwnerSource.ContactOwner</c>); null: unknown.</summary>
+    public string? ContactOwnerUserId { get; init; }
+
+    /// <summary>The owner of the advocate's Account, as last read (routing by <c>OwnerSource.AccountOwner</c>); null: unknown.</summary>
+    public string? AccountOwnerUserId { get; init; }
+
     /// <summary>Commit time of the last applied Advocate__c change: older changes are stale.</summary>
     public DateTimeOffset? Watermark { get; init; }
 

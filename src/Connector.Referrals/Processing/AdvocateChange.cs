@@ -48,6 +48,12 @@ internal static class AdvocateChange
             Text(AdvocateFields.ReferralCode, known?.ReferralCode),
             change.Has(AdvocateFields.EnrolledDate) ? change.Date(AdvocateFields.EnrolledDate) : known?.EnrolledDate)
         {
+            // The related owners come with snapshot reads (the worker selects them through the relationships); a change of
+            // the contact or account itself makes the known owner someone else's until the next read.
+            ContactOwnerUserId = change.Has(AdvocateFields.ContactOwner) ? change.Text(AdvocateFields.ContactOwner)
+                : change.Has(AdvocateFields.Contact) && change.Text(AdvocateFields.Contact) != known?.ContactId ? null : known?.ContactOwnerUserId,
+            AccountOwnerUserId = change.Has(AdvocateFields.AccountOwner) ? change.Text(AdvocateFields.AccountOwner)
+                : change.Has(AdvocateFields.Account) && change.Text(AdvocateFields.Account) != known?.AccountId ? null : known?.AccountOwnerUserId,
             Watermark = change.CommitTimestamp,
         };
 
@@ -58,11 +64,16 @@ internal static class AdvocateChange
     }
 }
 
-/// <summary>Contact changes matter for the one-click invitation only.</summary>
+/// <summary>Contact changes matter for the one-click invitation, and keep an advocate's contact (and account) owner current for routing.</summary>
 internal static class ContactChange
 {
     public static ProcessingResult Process(SalesforceChange change, LedgerView view)
     {
+        if (change.Kind != ChangeKind.Delete && OwnersChanged(change, view) is { } owners)
+        {
+            return new ProcessingResult(change.EventKey, [owners], Advocate: owners.Advocate);
+        }
+
         var ticked = change.Flag(ContactFields.InviteToProgram) == true &&
             (change.IsSnapshot || change.ChangedFields.Contains(ContactFields.InviteToProgram));
         if (!ticked || change.Kind == ChangeKind.Delete)
@@ -80,5 +91,31 @@ internal static class ContactChange
 
         return ReferralProcessor.Result(change, new AdvocateInvitationRequested(change.RecordId, change.Text(ContactFields.AccountId),
             change.Text(ContactFields.OwnerId), $"A-INVITE: contact {change.RecordId} was ticked for the referral program"));
+    }
+
+    /// <summary>
+    /// The advocate of this contact with the owners the change carries (Contact.OwnerId; Account.OwnerId when a snapshot
+    /// read selected it and the account is the advocate's), when either differs from what the ledger knows. The
+    /// advocate's watermark is its Advocate__c commit time and stays: a contact's changes do not order Advocate__c's.
+    /// </summary>
+    private static AdvocateUpdated? OwnersChanged(SalesforceChange change, LedgerView view)
+    {
+        var advocate = view.Advocates.FirstOrDefault(a => a.ContactId == change.RecordId);
+        if (advocate is null)
+        {
+            return null;
+        }
+
+        var contactOwner = change.Has(ContactFields.OwnerId) ? change.Text(ContactFields.OwnerId) : advocate.ContactOwnerUserId;
+        var sameAccount = advocate.AccountId is not null && change.Text(ContactFields.AccountId) == advocate.AccountId;
+        var accountOwner = sameAccount && change.Has(ContactFields.AccountOwner) ? change.Text(ContactFields.AccountOwner) : advocate.AccountOwnerUserId;
+        if (contactOwner == advocate.ContactOwnerUserId && accountOwner == advocate.AccountOwnerUserId)
+        {
+            return null;
+        }
+
+        var updated = advocate with { ContactOwnerUserId = contactOwner, AccountOwnerUserId = accountOwner };
+        return new AdvocateUpdated(updated, false,
+            $"A-OWNERS: advocate {advocate.Id}'s contact {change.RecordId} is owned by {contactOwner ?? "(unknown)"}, its account {advocate.AccountId ?? "(none)"} by {accountOwner ?? "(unknown)"}");
     }
 }

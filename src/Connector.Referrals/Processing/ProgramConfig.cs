@@ -4,16 +4,29 @@ namespace Connector.Referrals.Processing;
 
 /// <summary>
 /// Lead routing for a program: referral leads go to the rep who owns the advocate ("break the lead assignment rules",
-/// seed report). When that rep is missing or inactive, the lead goes to <see cref="FallbackQueueId"/> if set, else it
-/// stays where the org's assignment rule put it.
+/// seed report) — the owner of the record <see cref="OwnerSource"/> names. When that rep is missing or inactive, the lead
+/// goes to <see cref="FallbackQueueId"/> if set, else it stays where the org's assignment rule put it.
 /// </summary>
-public sealed record RoutingSettings(bool Enabled = true, string? FallbackQueueId = null)
+public sealed record RoutingSettings(bool Enabled = true, string? FallbackQueueId = null, OwnerSource OwnerSource = OwnerSource.AdvocateOwner)
 {
     /// <summary>
     /// Leads submitted before this instant are registered but not re-owned: a connector's first start on an org must not
     /// reassign years of history its reps already work. Null: every referral lead is routed.
     /// </summary>
     public DateTimeOffset? OnlySubmittedFrom { get; init; }
+}
+
+/// <summary>Whose owner a referral lead goes to: the rep who owns the advocate, as the org records that relationship.</summary>
+public enum OwnerSource
+{
+    /// <summary>The owner of the advocate's Contact (Contact.OwnerId).</summary>
+    ContactOwner,
+
+    /// <summary>The owner of the advocate's Account (Account.OwnerId).</summary>
+    AccountOwner,
+
+    /// <summary>The owner of the Advocate__c record itself (the default).</summary>
+    AdvocateOwner,
 }
 
 /// <summary>Everything program-specific the processor reads. Immutable; a changed mapping is a new mapping version.</summary>

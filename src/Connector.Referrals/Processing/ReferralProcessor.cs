@@ -166,6 +166,12 @@ public static class AdvocateFields
     public const string Status = "Status__c";
     public const string ReferralCode = "Referral_Code__c";
     public const string EnrolledDate = "Enrolled_Date__c";
+
+    /// <summary>The advocate's Contact owner, as a snapshot read selects it through the relationship (the worker adds it).</summary>
+    public const string ContactOwner = "Contact__r.OwnerId";
+
+    /// <summary>The advocate's Account owner, as a snapshot read selects it through the relationship (the worker adds it).</summary>
+    public const string AccountOwner = "Account__r.OwnerId";
 }
 
 public static class ContactFields
@@ -174,4 +180,7 @@ public static class ContactFields
     public const string AccountId = "AccountId";
     public const string OwnerId = "OwnerId";
     public const string InviteToProgram = "Invite_To_Referral_Program__c";
+
+    /// <summary>The contact's Account owner, as a snapshot read selects it through the relationship (the worker adds it).</summary>
+    public const string AccountOwner = "Account.OwnerId";
 }

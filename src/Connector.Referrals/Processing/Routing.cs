@@ -30,21 +30,44 @@ internal static class Routing
                 $"lead submitted {ReferralProcessor.Stamp(referral.SubmittedAt)}, before routing started {ReferralProcessor.Stamp(from)}: its owner stands");
         }
 
-        var rep = advocate.OwnerUserId is null ? null : view.Reps.FirstOrDefault(r => r.UserId == advocate.OwnerUserId);
+        var (owner, whose) = Owner(advocate, config.Routing.OwnerSource);
+        var rep = owner is null ? null : view.Reps.FirstOrDefault(r => r.UserId == owner);
         if (rep is { IsActive: true })
         {
             return change.Text(LeadFields.OwnerId) == rep.UserId
-                ? Decision(RoutingAction.AlreadyOwned, rep.UserId, "RT-OWNER", $"lead already owned by {rep.UserId}, the rep who owns advocate {advocate.Id}")
-                : Decision(RoutingAction.AssignToRep, rep.UserId, "RT-OWNER", $"lead goes to {rep.UserId}, the rep who owns advocate {advocate.Id}");
+                ? Decision(RoutingAction.AlreadyOwned, rep.UserId, "RT-OWNER", $"lead already owned by {rep.UserId}, {whose}")
+                : Decision(RoutingAction.AssignToRep, rep.UserId, "RT-OWNER", $"lead goes to {rep.UserId}, {whose}");
         }
 
-        var why = advocate.OwnerUserId is null
+        var why = owner is null
             ? $"advocate {advocate.Id} has no owning rep"
             : rep is null
-                ? $"the owner {advocate.OwnerUserId} of advocate {advocate.Id} is not a known user"
-                : $"the owner {rep.UserId} of advocate {advocate.Id} is inactive";
+                ? $"{owner} ({whose}) is not a known user"
+                : $"{owner} ({whose}) is inactive";
         return config.Routing.FallbackQueueId is { } queue
             ? Decision(RoutingAction.AssignToQueue, queue, "RT-FALLBACK-QUEUE", $"{why}; lead goes to the program's queue {queue}")
             : Decision(RoutingAction.LeaveToOrgRules, null, "RT-FALLBACK-ORG", $"{why}; the org's assignment rule stands");
+    }
+
+    /// <summary>
+    /// The rep the program's owner source names, and who that is in words. An advocate without that relationship (a
+    /// partner advocate with no contact) or whose related owner is not known yet goes to the Advocate__c record's owner,
+    /// and the reason says so.
+    /// </summary>
+    private static (string? Owner, string Whose) Owner(Advocate advocate, OwnerSource source)
+    {
+        var recordOwner = $"the rep who owns advocate {advocate.Id}";
+        return source switch
+        {
+            OwnerSource.ContactOwner when advocate.ContactOwnerUserId is { } contactOwner =>
+                (contactOwner, $"the owner of contact {advocate.ContactId}, advocate {advocate.Id}'s contact"),
+            OwnerSource.AccountOwner when advocate.AccountOwnerUserId is { } accountOwner =>
+                (accountOwner, $"the owner of account {advocate.AccountId}, advocate {advocate.Id}'s account"),
+            OwnerSource.ContactOwner =>
+                (advocate.OwnerUserId, $"{recordOwner} (the owner of its contact {advocate.ContactId ?? "(none)"} is not known)"),
+            OwnerSource.AccountOwner =>
+                (advocate.OwnerUserId, $"{recordOwner} (the owner of its account {advocate.AccountId ?? "(none)"} is not known)"),
+            _ => (advocate.OwnerUserId, recordOwner),
+        };
     }
 }

@@ -5,6 +5,7 @@ using Connector.Ledger.Applying;
 using Connector.Ledger.Checkpoints;
 using Connector.Ledger.Ledger;
 using Connector.Ledger.Outbox;
+using Connector.Ledger.Programs;
 using Connector.Referrals.Processing;
 using Connector.Salesforce.Describe;
 using Connector.Salesforce.Query;
@@ -36,6 +37,7 @@ public sealed partial class ChangeApplier
     private readonly ConcurrentDictionary<(ChangeEntity Entity, string Id), DateTimeOffset> _deferred = new();
     private readonly UnlinkedChanges _unlinked = new(capacity: 10_000);
     private ReferralLedger? _ledger;
+    private ILedgerProgramSource? _programs;
     private int _advocatesArrived;
 
     public ChangeApplier(IServiceProvider services, ChangeNormalizer normalizer, DescribeCache describes, SalesforceQueries queries,
@@ -55,6 +57,12 @@ public sealed partial class ChangeApplier
 
     /// <summary>Resolved on first use: the ledger needs the program, which is read from the org at start.</summary>
     private ReferralLedger Ledger => _ledger ??= _services.GetRequiredService<ReferralLedger>();
+
+    /// <summary>The current program's field mapping (read per use: a version saved in the console applies to the next change).</summary>
+    public FieldMapping Fields => (_programs ??= _services.GetRequiredService<ILedgerProgramSource>()).Fields;
+
+    /// <summary>Which records a snapshot read of <paramref name="entity"/> selects, under the current field mapping.</summary>
+    public SoqlCondition? SnapshotFilter(ChangeEntity entity, SObjectDescription describe) => SyncFields.Filter(entity, describe, Fields);
 
     /// <summary>Replay ids the ledger committed in the effects' own transaction (the checkpoint store skips re-saving them).</summary>
     public bool IsCommitted(string channel, long replayId) => _committedReplayIds.TryGetValue(channel, out var id) && id >= replayId;
@@ -110,7 +118,7 @@ public sealed partial class ChangeApplier
         var changes = new List<IncomingChange>(normalized.Changes.Count);
         for (var i = 0; i < normalized.Changes.Count; i++)
         {
-            var change = await WithRevenueAsync(normalized.Changes[i], cancellationToken).ConfigureAwait(false);
+            var change = await WithRevenueAsync(MappedFields.Canonical(normalized.Changes[i], Fields), cancellationToken).ConfigureAwait(false);
             changes.Add(new IncomingChange(change, i == normalized.Changes.Count - 1 ? position : null));
         }
 
@@ -186,9 +194,10 @@ public sealed partial class ChangeApplier
         }
 
         var incoming = new List<IncomingChange>(snapshots.Count);
+        var mapping = Fields;
         foreach (var (change, position) in snapshots)
         {
-            incoming.Add(new IncomingChange(await WithRevenueAsync(change, cancellationToken).ConfigureAwait(false), position));
+            incoming.Add(new IncomingChange(await WithRevenueAsync(MappedFields.Canonical(change, mapping), cancellationToken).ConfigureAwait(false), position));
         }
 
         var outcomes = await Ledger.ApplyBatchAsync(incoming, cancellationToken).ConfigureAwait(false);
@@ -247,9 +256,19 @@ public sealed partial class ChangeApplier
         await ApplySnapshotsAsync(snapshots, "resync", cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The program's revenue and override fields, for snapshot reads of opportunities.</summary>
-    public IEnumerable<string> ExtraFields(ChangeEntity entity) =>
-        entity == ChangeEntity.Opportunity ? [Ledger.Program.Config.RevenueField, Ledger.Program.Config.RewardOverrideField, OpportunityFields.CurrencyIsoCode] : [];
+    /// <summary>
+    /// What snapshot reads select beyond <see cref="SyncFields"/>: the program's revenue and override fields
+    /// (opportunities), the org fields the field mapping names (leads, contacts), and the owners routing by owner source
+    /// needs — read through the relationships in the same query, so they cost no call of their own.
+    /// </summary>
+    public IEnumerable<string> ExtraFields(ChangeEntity entity) => entity switch
+    {
+        ChangeEntity.Opportunity => [Ledger.Program.Config.RevenueField, Ledger.Program.Config.RewardOverrideField, OpportunityFields.CurrencyIsoCode],
+        ChangeEntity.Lead => MappedFields.Sources(entity, Fields),
+        ChangeEntity.Contact => [.. MappedFields.Sources(entity, Fields), ContactFields.AccountOwner],
+        ChangeEntity.Advocate => [AdvocateFields.ContactOwner, AdvocateFields.AccountOwner],
+        _ => [],
+    };
 
     private async Task HandleGapAsync(GapDetected gap, CancellationToken cancellationToken)
     {

@@ -1,5 +1,7 @@
+using Connector.Ledger.Programs;
 using Connector.Referrals.Processing;
 using Connector.Salesforce.Describe;
+using Connector.Salesforce.Query;
 
 namespace Connector.Worker.Sync;
 
@@ -34,7 +36,11 @@ public static class SyncFields
         AdvocateFields.ReferralCode, AdvocateFields.EnrolledDate,
     ];
 
-    /// <summary>The fields to select for <paramref name="entity"/>, limited to those <paramref name="describe"/> has; extra fields (e.g. the program's revenue field) are added.</summary>
+    /// <summary>
+    /// The fields to select for <paramref name="entity"/>, limited to those <paramref name="describe"/> has; extra fields
+    /// (the program's revenue field, mapped fields, related owners such as <c>Contact__r.OwnerId</c>) are added. A related
+    /// field is kept when the describe has its relationship.
+    /// </summary>
     public static IReadOnlyList<string> For(ChangeEntity entity, SObjectDescription describe, IEnumerable<string>? extra = null)
     {
         ArgumentNullException.ThrowIfNull(describe);
@@ -46,19 +52,32 @@ public static class SyncFields
             ChangeEntity.Advocate => Advocate,
             _ => throw new ArgumentOutOfRangeException(nameof(entity), entity, null),
         };
-        return [.. wanted.Concat(extra ?? []).Where(f => describe.FindField(f) is not null).Distinct(StringComparer.OrdinalIgnoreCase)];
+        return [.. wanted.Concat(extra ?? []).Where(f => Known(describe, f)).Distinct(StringComparer.OrdinalIgnoreCase)];
     }
 
     /// <summary>
     /// Only referral leads interest the connector: a catch-up over every lead of a large org would cost calls for nothing.
-    /// Opportunities are not filtered: a converted referral lead's opportunity need not carry the advocate.
+    /// Opportunities are not filtered: a converted referral lead's opportunity need not carry the advocate. The advocate
+    /// and code fields are the ones <paramref name="mapping"/> names (canonical when null).
     /// </summary>
-    public static Connector.Salesforce.Query.SoqlCondition? Filter(ChangeEntity entity, SObjectDescription describe) => entity switch
+    public static SoqlCondition? Filter(ChangeEntity entity, SObjectDescription describe, FieldMapping? mapping = null)
     {
-        ChangeEntity.Lead when describe.FindField(LeadFields.ReferralCode) is not null =>
-            Connector.Salesforce.Query.Soql.Field(LeadFields.Advocate).IsNotNull() | Connector.Salesforce.Query.Soql.Field(LeadFields.ReferralCode).IsNotNull(),
-        ChangeEntity.Lead => Connector.Salesforce.Query.Soql.Field(LeadFields.Advocate).IsNotNull(),
-        ChangeEntity.Contact => Connector.Salesforce.Query.Soql.Field(ContactFields.Advocate).IsNotNull() | Connector.Salesforce.Query.Soql.Field(ContactFields.InviteToProgram).Equal(true),
-        _ => null,
-    };
+        ArgumentNullException.ThrowIfNull(describe);
+        mapping ??= new FieldMapping();
+        var advocate = Soql.Field(MappedFields.SourceOf(entity, entity == ChangeEntity.Contact ? ContactFields.Advocate : LeadFields.Advocate, mapping));
+        var code = MappedFields.SourceOf(ChangeEntity.Lead, LeadFields.ReferralCode, mapping);
+        return entity switch
+        {
+            ChangeEntity.Lead when describe.FindField(code) is not null => advocate.IsNotNull() | Soql.Field(code).IsNotNull(),
+            ChangeEntity.Lead => advocate.IsNotNull(),
+            ChangeEntity.Contact => advocate.IsNotNull() | Soql.Field(ContactFields.InviteToProgram).Equal(true),
+            _ => null,
+        };
+    }
+
+    private static bool Known(SObjectDescription describe, string field)
+    {
+        var dot = field.IndexOf('.', StringComparison.Ordinal);
+        return dot < 0 ? describe.FindField(field) is not null : describe.FindRelationship(field[..dot]) is not null;
+    }
 }
