@@ -5,6 +5,8 @@ using Connector.Admin.Pages;
 using Connector.Admin.Preview;
 using Connector.Admin.Status;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +17,9 @@ namespace Connector.Admin;
 
 public static class AdminConsoleExtensions
 {
+    /// <summary>Isolates the console's protected payloads from other apps sharing a key ring; the same on every replica.</summary>
+    public const string DataProtectionApplicationName = "Connector.Admin";
+
     /// <summary>
     /// The admin console's services (section "Admin", validated at start): sign-in (Salesforce OAuth with PKCE, local
     /// administrators), the program service, preview, org catalog. Needs AddReferralLedger (+ AddReferralLedgerProgram,
@@ -30,7 +35,11 @@ public static class AdminConsoleExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient(SalesforceSignIn.HttpClientName);
-        services.AddDataProtection();
+        // One key ring for every instance on the ledger (not the per-machine default), under one application name, so
+        // replicas behind a load balancer accept each other's cookies and anti-forgery tokens.
+        services.AddDataProtection().SetApplicationName(DataProtectionApplicationName);
+        services.TryAddSingleton<LedgerXmlRepository>();
+        services.AddOptions<KeyManagementOptions>().Configure<LedgerXmlRepository>((keys, repository) => keys.XmlRepository = repository);
         services.AddSingleton<LocalAdminCredentials>();
         services.AddSingleton<SalesforceSignIn>();
         services.AddSingleton<ProgramService>();

@@ -29,9 +29,22 @@ public sealed class ConsoleHost : IAsyncLifetime
     public const string LocalAdmin = "ops";
     public const string LocalPassword = "correct horse battery staple";
 
-    private readonly string _ledgerFile = Path.Combine(Path.GetTempPath(), $"admin-test-{Guid.NewGuid():N}.db");
+    private readonly string _ledgerFile;
+    private readonly bool _ownsLedger;
     private readonly string _secretFile = Path.Combine(Path.GetTempPath(), $"admin-secret-{Guid.NewGuid():N}.txt");
     private WebApplication? _app;
+
+    public ConsoleHost()
+        : this(Path.Combine(Path.GetTempPath(), $"admin-test-{Guid.NewGuid():N}.db"), ownsLedger: true)
+    {
+    }
+
+    /// <summary>A host on <paramref name="ledgerFile"/>, which another host may share (two replicas on one ledger).</summary>
+    internal ConsoleHost(string ledgerFile, bool ownsLedger)
+    {
+        _ledgerFile = ledgerFile;
+        _ownsLedger = ownsLedger;
+    }
 
     public EmulatorServer Emulator { get; private set; } = null!;
     public Uri BaseUrl { get; private set; } = null!;
@@ -97,7 +110,17 @@ public sealed class ConsoleHost : IAsyncLifetime
 
         await Emulator.DisposeAsync();
         SqliteConnection.ClearAllPools();
-        foreach (var path in new[] { _ledgerFile, _ledgerFile + "-wal", _ledgerFile + "-shm", _secretFile })
+        File.Delete(_secretFile);
+        if (_ownsLedger)
+        {
+            DeleteLedger(_ledgerFile);
+        }
+    }
+
+    internal static void DeleteLedger(string ledgerFile)
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (var path in new[] { ledgerFile, ledgerFile + "-wal", ledgerFile + "-shm" })
         {
             File.Delete(path);
         }
