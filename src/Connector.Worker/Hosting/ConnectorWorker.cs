@@ -201,6 +201,7 @@ public sealed partial class ConnectorWorker(
                 await applier.ResyncDeferredAsync(options.Value.ResyncInterval, cancellationToken).ConfigureAwait(false);
             }
 
+            await applier.ReadMissingOwnersAsync(cancellationToken).ConfigureAwait(false);
             if (applier.TakeAdvocatesArrived())
             {
                 await catchUp.ReapplyWaitingAsync(cancellationToken).ConfigureAwait(false);

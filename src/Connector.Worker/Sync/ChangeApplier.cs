@@ -38,6 +38,7 @@ public sealed partial class ChangeApplier
     private readonly UnlinkedChanges _unlinked = new(capacity: 10_000);
     private ReferralLedger? _ledger;
     private ILedgerProgramSource? _programs;
+    private OwnerSource? _ownersReadFor;
     private int _advocatesArrived;
 
     public ChangeApplier(IServiceProvider services, ChangeNormalizer normalizer, DescribeCache describes, SalesforceQueries queries,
@@ -119,6 +120,7 @@ public sealed partial class ChangeApplier
         for (var i = 0; i < normalized.Changes.Count; i++)
         {
             var change = await WithRevenueAsync(MappedFields.Canonical(normalized.Changes[i], Fields), cancellationToken).ConfigureAwait(false);
+            change = await WithOwnersAsync(change, cancellationToken).ConfigureAwait(false);
             changes.Add(new IncomingChange(change, i == normalized.Changes.Count - 1 ? position : null));
         }
 
@@ -333,6 +335,68 @@ public sealed partial class ChangeApplier
         }
 
         return change;
+    }
+
+    /// <summary>
+    /// A program routing to the advocate's Contact or Account owner needs those owners, which change events on
+    /// Advocate__c do not carry: when a streamed advocate change names its contact or account (an enrolment, a relink),
+    /// one query reads the owners through the relationships. Programs routing to the Advocate__c owner spend nothing.
+    /// </summary>
+    private async Task<SalesforceChange> WithOwnersAsync(SalesforceChange change, CancellationToken cancellationToken)
+    {
+        if (change.Entity != ChangeEntity.Advocate || change.Kind == ChangeKind.Delete ||
+            Ledger.Program.Config.Routing.OwnerSource == OwnerSource.AdvocateOwner ||
+            (change.Text(AdvocateFields.Contact) is null && change.Text(AdvocateFields.Account) is null) || change.Has(AdvocateFields.ContactOwner))
+        {
+            return change;
+        }
+
+        var describe = await _describes.GetAsync(SyncedObjects.Advocate, cancellationToken).ConfigureAwait(false);
+        var fields = SyncFields.For(ChangeEntity.Advocate, describe, [AdvocateFields.ContactOwner, AdvocateFields.AccountOwner])
+            .Where(f => f is "Id" or "SystemModstamp" or AdvocateFields.ContactOwner or AdvocateFields.AccountOwner).ToList();
+        var query = Soql.From(SyncedObjects.Advocate).Select(fields).Where(Soql.Field("Id").Equal(SoqlValue.Id(change.RecordId)));
+        await foreach (var row in _queries.QueryAsync(query, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var read = _normalizer.FromRecord(row, describe);
+            _metrics.Increment("owner_rereads_total");
+            return change with
+            {
+                Fields = change.Fields
+                    .SetItem(AdvocateFields.ContactOwner, read.Value(AdvocateFields.ContactOwner))
+                    .SetItem(AdvocateFields.AccountOwner, read.Value(AdvocateFields.AccountOwner)),
+            };
+        }
+
+        return change;
+    }
+
+    /// <summary>
+    /// When the program routes by Contact or Account owner (at the leader's start, or after an admin switched to it),
+    /// re-reads the advocates whose owner for that source the ledger does not know yet — one query per 200 advocates,
+    /// once per switch. Returns how many advocates were re-read.
+    /// </summary>
+    public async Task<int> ReadMissingOwnersAsync(CancellationToken cancellationToken)
+    {
+        var source = Ledger.Program.Config.Routing.OwnerSource;
+        if (source == _ownersReadFor)
+        {
+            return 0;
+        }
+
+        var missing = source switch
+        {
+            OwnerSource.ContactOwner => "contact_id IS NOT NULL AND contact_owner_id IS NULL",
+            OwnerSource.AccountOwner => "account_id IS NOT NULL AND account_owner_id IS NULL",
+            _ => null,
+        };
+        var ids = missing is null
+            ? []
+            : await _services.GetRequiredService<LedgerStore>().InTransactionAsync(
+                (tx, ct) => tx.QueryAsync<string>($"SELECT advocate_id FROM advocates WHERE {missing}", null, ct), cancellationToken).ConfigureAwait(false);
+        await ResyncAsync(ChangeEntity.Advocate, [.. ids], $"routing by {source}: the owners are read for advocates the ledger has none for", cancellationToken)
+            .ConfigureAwait(false);
+        _ownersReadFor = source;
+        return ids.Count;
     }
 
     /// <param name="resync">False for catch-up: the same run reads the opportunities after the leads, so a converted lead's
