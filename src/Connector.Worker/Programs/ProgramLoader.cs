@@ -61,7 +61,7 @@ public sealed partial class ProgramLoader(
         {
             ProgramId = options.ProgramId,
             Mapping = derived.Mapping,
-            Routing = new RoutingSettings(options.RoutingEnabled, string.IsNullOrEmpty(options.FallbackOwnerId) ? null : options.FallbackOwnerId),
+            Routing = new RoutingSettings(options.RoutingEnabled, string.IsNullOrEmpty(options.FallbackOwnerId) ? null : options.FallbackOwnerId, options.OwnerSource),
             RevenueField = revenue.Name,
             DefaultCurrency = options.DefaultCurrency,
             MultiCurrency = opportunity.FindField("CurrencyIsoCode") is not null,
