@@ -10,8 +10,9 @@ namespace Connector.Ledger.Programs;
 
 /// <summary>
 /// Which org fields carry what the program reads. The domain reads canonical names (<see cref="LeadFields"/>); an org
-/// that keeps the advocate or the referral code in another field names it here and the worker's normalizer reads that
-/// field instead. Revenue and reward override are read by the domain directly (<see cref="ProgramConfig.RevenueField"/>).
+/// that keeps the advocate, the referral method or the referral code in another field names it here, and the worker
+/// selects that field in its reads and presents it under the canonical name (Connector.Worker's MappedFields). Revenue and
+/// reward override are read by the domain directly (<see cref="ProgramConfig.RevenueField"/>).
 /// </summary>
 public sealed record FieldMapping
 {
