@@ -67,4 +67,6 @@ public sealed class RoutingGuardedProgramSource(ILedgerProgramSource inner, Rout
             return guarded.Program;
         }
     }
+
+    public FieldMapping Fields => inner.Fields;
 }
