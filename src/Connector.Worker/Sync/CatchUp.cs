@@ -92,7 +92,7 @@ public sealed partial class CatchUp
         var from = Parse(cursor);
         var request = new ModstampRequest(sobject, SyncFields.For(entity, describe, _applier.ExtraFields(entity)).Where(f => f is not ("Id" or "SystemModstamp")))
         {
-            Filter = SyncFields.Filter(entity, describe),
+            Filter = _applier.SnapshotFilter(entity, describe),
             PageSize = _options.CatchUpPageSize,
             Lag = Lag,
             IncludeDeleted = entity is ChangeEntity.Lead or ChangeEntity.Opportunity,
