@@ -9,6 +9,8 @@ using Npgsql;
 using Quartz;
 using Xunit.Abstractions;
 
+using Connector.Worker.Tests.Support;
+
 namespace Connector.Worker.Tests.EndToEnd;
 
 /// <summary>
@@ -18,7 +20,6 @@ namespace Connector.Worker.Tests.EndToEnd;
 public sealed class ClusteredJobsTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private static readonly string DevKey = Path.Combine(AppContext.BaseDirectory, "Dev", "jwt-signing-key.DEVELOPMENT-ONLY.pem");
 
     [Fact]
     public async Task Two_instances_on_one_PostgreSQL_run_each_firing_of_a_scheduled_job_once()
@@ -63,12 +64,8 @@ public sealed class ClusteredJobsTests(ITestOutputHelper output)
 
     private static async Task<WebApplication> StartAsync(string name, Uri org, string ledger, Firings firings, DateTimeOffset start)
     {
-        var settings = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(EmulatorConnection.Settings(org))
         {
-            ["Salesforce:LoginUrl"] = org.ToString(),
-            ["Salesforce:ClientId"] = "emulator-client",
-            ["Salesforce:Username"] = "integration@emulator.local",
-            ["Salesforce:PrivateKeyFile"] = DevKey,
             ["Ledger:Provider"] = "PostgreSql",
             ["Ledger:ConnectionString"] = ledger,
             ["urls"] = "http://127.0.0.1:0",

@@ -13,6 +13,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
+using Connector.Worker.Tests.Support;
+
 namespace Connector.Worker.Tests.EndToEnd;
 
 /// <summary>
@@ -23,7 +25,6 @@ namespace Connector.Worker.Tests.EndToEnd;
 public sealed class ConnectorHarness : IAsyncDisposable
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private static readonly string DevKey = Path.Combine(AppContext.BaseDirectory, "Dev", "jwt-signing-key.DEVELOPMENT-ONLY.pem");
 
     private ConnectorHarness(EmulatorServer emulator, string ledgerFile, IDictionary<string, string?> settings)
     {
@@ -56,15 +57,8 @@ public sealed class ConnectorHarness : IAsyncDisposable
 
         var emulator = await EmulatorServer.StartAsync(emulatorConfig, emulatorClock is null ? null : s => s.AddSingleton(emulatorClock));
         var ledgerFile = Path.Combine(Path.GetTempPath(), $"connector-e2e-{Guid.NewGuid():N}.db");
-        var all = new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>(EmulatorConnection.Settings(emulator.BaseUrl))
         {
-            ["Salesforce:LoginUrl"] = emulator.BaseUrl.ToString(),
-            ["Salesforce:ClientId"] = "emulator-client",
-            ["Salesforce:Username"] = "integration@emulator.local",
-            ["Salesforce:PrivateKeyFile"] = DevKey,
-            ["Salesforce:ApiVersion"] = "62.0",
-            ["Salesforce:Streaming:InitialBackoff"] = "00:00:00.050",
-            ["Salesforce:Streaming:MaxBackoff"] = "00:00:00.500",
             ["Ledger:Provider"] = "Sqlite",
             ["Ledger:ConnectionString"] = new SqliteConnectionStringBuilder { DataSource = ledgerFile }.ConnectionString,
             ["Worker:Outbox:Linger"] = "00:00:00.050",

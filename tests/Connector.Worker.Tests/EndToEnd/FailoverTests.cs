@@ -11,6 +11,8 @@ using Dapper;
 using Npgsql;
 using Xunit.Abstractions;
 
+using Connector.Worker.Tests.Support;
+
 namespace Connector.Worker.Tests.EndToEnd;
 
 /// <summary>
@@ -22,7 +24,6 @@ public sealed class FailoverTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan FailoverGoal = TimeSpan.FromSeconds(30);
-    private static readonly string DevKey = Path.Combine(AppContext.BaseDirectory, "Dev", "jwt-signing-key.DEVELOPMENT-ONLY.pem");
 
     [Fact]
     public async Task Killing_the_leader_of_three_worker_processes_fails_over_within_30_s_without_a_duplicate_effect()
@@ -155,15 +156,8 @@ public sealed class FailoverTests(ITestOutputHelper output)
         }
     }
 
-    private static Dictionary<string, string?> WorkerSettings(Uri org, string ledger) => new()
+    private static Dictionary<string, string?> WorkerSettings(Uri org, string ledger) => new(EmulatorConnection.Settings(org))
     {
-        ["Salesforce:LoginUrl"] = org.ToString(),
-        ["Salesforce:ClientId"] = "emulator-client",
-        ["Salesforce:Username"] = "integration@emulator.local",
-        ["Salesforce:PrivateKeyFile"] = DevKey,
-        ["Salesforce:ApiVersion"] = "62.0",
-        ["Salesforce:Streaming:InitialBackoff"] = "00:00:00.050",
-        ["Salesforce:Streaming:MaxBackoff"] = "00:00:00.500",
         ["Ledger:Provider"] = "PostgreSql",
         ["Ledger:ConnectionString"] = ledger,
         ["Worker:Outbox:Linger"] = "00:00:00.050",

@@ -13,6 +13,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
+using Connector.Worker.Tests.Support;
+
 namespace Connector.Worker.Tests.Outbox;
 
 /// <summary>
@@ -21,7 +23,6 @@ namespace Connector.Worker.Tests.Outbox;
 /// </summary>
 public sealed class OutboxHarness : IAsyncDisposable
 {
-    private static readonly string DevKey = Path.Combine(AppContext.BaseDirectory, "Dev", "jwt-signing-key.DEVELOPMENT-ONLY.pem");
     private readonly string _ledgerFile;
 
     private OutboxHarness(EmulatorServer emulator, ServiceProvider services, string ledgerFile)
@@ -48,13 +49,8 @@ public sealed class OutboxHarness : IAsyncDisposable
     {
         var emulator = await EmulatorServer.StartAsync(emulatorSettings);
         var ledgerFile = Path.Combine(Path.GetTempPath(), $"outbox-test-{Guid.NewGuid():N}.db");
-        var all = new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>(EmulatorConnection.Settings(emulator.BaseUrl))
         {
-            ["Salesforce:LoginUrl"] = emulator.BaseUrl.ToString(),
-            ["Salesforce:ClientId"] = "emulator-client",
-            ["Salesforce:Username"] = "integration@emulator.local",
-            ["Salesforce:PrivateKeyFile"] = DevKey,
-            ["Salesforce:ApiVersion"] = "62.0",
             ["Ledger:Provider"] = "Sqlite",
             ["Ledger:ConnectionString"] = new SqliteConnectionStringBuilder { DataSource = ledgerFile }.ConnectionString,
             ["Worker:Outbox:Linger"] = "00:00:00",

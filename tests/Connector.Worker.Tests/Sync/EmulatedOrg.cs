@@ -8,6 +8,8 @@ using Connector.SalesforceEmulator.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
+using Connector.Worker.Tests.Support;
+
 namespace Connector.Worker.Tests.Sync;
 
 /// <summary>
@@ -33,15 +35,8 @@ public sealed class EmulatedOrg : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Emulator = await EmulatorServer.StartAsync(new Dictionary<string, string?> { ["Emulator:StreamingPollTimeout"] = "00:00:02" });
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>(EmulatorConnection.Settings(Emulator.BaseUrl))
         {
-            ["Salesforce:LoginUrl"] = Emulator.BaseUrl.ToString(),
-            ["Salesforce:ClientId"] = "emulator-client",
-            ["Salesforce:Username"] = "integration@emulator.local",
-            ["Salesforce:PrivateKeyFile"] = Path.Combine(AppContext.BaseDirectory, "Dev", "jwt-signing-key.DEVELOPMENT-ONLY.pem"),
-            ["Salesforce:ApiVersion"] = "62.0",
-            ["Salesforce:Streaming:InitialBackoff"] = "00:00:00.050",
-            ["Salesforce:Streaming:MaxBackoff"] = "00:00:00.500",
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging();
