@@ -270,7 +270,7 @@ public sealed partial class ReferralLedger
                     });
                     break;
                 case Quarantined quarantine when quarantineIfNew:
-                    if (!working.HasOpenQuarantine(change.EventKey))
+                    if (!await working.HasOpenQuarantineAsync(tx, change.EventKey, ct).ConfigureAwait(false))
                     {
                         effects.Quarantine.Add(new QuarantineRow
                         {
