@@ -62,8 +62,20 @@ internal sealed class WorkingView
         var referralMatch = keys.Any("LeadIds", "OpportunityIds", "EmailKeys");
         var advocateMatch = keys.Any("AdvocateIds", "ContactIds", "CodeKeys");
 
+        // The referrals first, locked where the engine lets writers interleave (PostgreSQL, read committed): another
+        // transaction changing one of them (a second stream, a payout) waits for this one, or this one for it, and
+        // every statement after the lock reads what it committed. Without it, the last full-row upsert would win and a
+        // reward decision could miss a payout committed meanwhile.
+        var locks = referralMatch is not null && d.ForUpdate.Length > 0;
+        var sql = new StringBuilder(locks
+            ? $"""
+                SELECT referral_key FROM referrals WHERE {referralMatch} ORDER BY referral_key{d.ForUpdate};
+
+                """
+            : string.Empty);
+
         // Open quarantine entries are not read here: a change is rarely quarantined (HasOpenQuarantineAsync asks then).
-        var sql = new StringBuilder($"""
+        sql.Append($"""
             SELECT event_key FROM applied_events WHERE {keys.Condition("EventKeys")};
 
             """);
@@ -91,6 +103,11 @@ internal sealed class WorkingView
 
         return await tx.ReadAsync(sql.ToString(), keys.Parameters, async grid =>
         {
+            if (locks)
+            {
+                await grid.ReadAsync<string>().ConfigureAwait(false);
+            }
+
             var applied = await grid.ReadAsync<string>().ConfigureAwait(false);
             var (referrals, history) = referralMatch is null
                 ? ([], [])

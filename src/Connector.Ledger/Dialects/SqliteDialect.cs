@@ -87,5 +87,9 @@ internal sealed class SqliteDialect : OnConflictDialect, IAsyncDisposable
     public override bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 };
 
+    public override string ForUpdate => string.Empty;
+
+    public override bool IsDeadlock(DbException exception) => false;
+
     public ValueTask DisposeAsync() => Sessions.DisposeAsync();
 }

@@ -114,6 +114,9 @@ public sealed class LedgerStore
     /// <summary>Whether <paramref name="exception"/> is the engine refusing a duplicate of a unique key.</summary>
     public bool IsUniqueViolation(DbException exception) => _database.Dialect.IsUniqueViolation(exception);
 
+    /// <summary>Whether <paramref name="exception"/> is the engine ending a transaction to break a deadlock.</summary>
+    public bool IsDeadlock(DbException exception) => _database.Dialect.IsDeadlock(exception);
+
     /// <summary>
     /// Applies <paramref name="change"/> in one transaction: records its event key, advances its stream, writes its
     /// effects. Returns false, writing nothing, when the event key was applied before. Any failure (a constraint
@@ -462,6 +465,14 @@ public sealed class LedgerStore
         ArgumentException.ThrowIfNullOrWhiteSpace(payoutReference);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // The entry's referral is locked first, as the apply path locks the referrals it changes: a reversal being
+        // applied makes the payout wait and then see its cancellation; a payout first makes the reversal wait and then
+        // see the payout (and claw back). Read committed would otherwise let each miss the other.
+        await ExecuteAsync(connection, transaction, $"""
+            SELECT referral_key FROM referrals
+            WHERE referral_key = (SELECT referral_key FROM reward_entries WHERE idempotency_key = @Key){_database.Dialect.ForUpdate}
+            """, new { Key = rewardIdempotencyKey }, cancellationToken).ConfigureAwait(false);
+
         // Only a payable entry (Earned, Matured) that nothing has voided can be paid: a payout racing a reversal must
         // not pay what the advocate no longer earns. The unique constraint on reward_entry_id stops paying twice.
         var inserted = await ExecuteAsync(connection, transaction, """
