@@ -18,7 +18,8 @@ namespace Connector.Benchmarks;
 /// `apply ...`: events/s through the whole apply path (issue 4): ReferralLedger loading the view in the transaction,
 /// the processor, the reward engine on wins, and the store's writes with event key and checkpoint. The workload is
 /// referral lifecycles (lead created, worked, converted, opportunity snapshot, won with a revenue-share reward), with
-/// one in ten events delivered twice. One writer, as a worker applies one stream in order.
+/// one in ten events delivered twice. One writer, as a worker applies one stream in order. Each store and batch size
+/// first runs <see cref="LedgerBenchOptions.Warmup"/> events unmeasured, so JIT compilation is not counted.
 /// </summary>
 internal static class ApplyBenchmark
 {
@@ -30,6 +31,12 @@ internal static class ApplyBenchmark
         var results = new List<(string Store, int Batch, int Events, Measured Measured)>();
         if (options.Provider is "sqlite" or "both")
         {
+            foreach (var batch in options.Batch.Where(_ => options.Warmup > 0))
+            {
+                await BenchDatabases.WithSqliteFileAsync($"apply-warmup-{batch}",
+                    connectionString => MeasureAsync(TextWriter.Null, LedgerProvider.Sqlite, connectionString, options.Warmup, batch, cancellationToken));
+            }
+
             foreach (var batch in options.Batch)
             {
                 output.WriteLine($"SQLite file, {batch} per transaction, {options.Events:N0} events...");
@@ -42,6 +49,11 @@ internal static class ApplyBenchmark
         {
             await BenchDatabases.WithPostgresAsync(options, output, async newDatabase =>
             {
+                foreach (var batch in options.Batch.Where(_ => options.Warmup > 0))
+                {
+                    await MeasureAsync(TextWriter.Null, LedgerProvider.PostgreSql, await newDatabase("apply_warmup"), options.Warmup, batch, cancellationToken);
+                }
+
                 foreach (var batch in options.Batch)
                 {
                     var connectionString = await newDatabase("apply");

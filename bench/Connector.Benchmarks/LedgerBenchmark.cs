@@ -22,6 +22,8 @@ internal sealed record LedgerBenchOptions
     public string Provider { get; init; } = "both";
     /// <summary>An existing PostgreSQL database; without it a throwaway cluster with production durability settings is started.</summary>
     public string? PostgresConnectionString { get; init; }
+    /// <summary>`apply`: events run through each store and batch size first, unmeasured, so the figures exclude JIT compilation.</summary>
+    public int Warmup { get; init; } = 1_000;
 
     public static LedgerBenchOptions Parse(string[] args)
     {
@@ -36,8 +38,9 @@ internal sealed record LedgerBenchOptions
                 "--batch" => options with { Batch = [.. Next().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))] },
                 "--provider" => options with { Provider = Next().ToLowerInvariant() },
                 "--postgres" => options with { PostgresConnectionString = Next() },
+                "--warmup" => options with { Warmup = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException(
-                    $"Unknown option {args[i]}. Usage: ledger --events N --concurrency 1,4 --batch 1,50 [--provider sqlite|postgresql|both] [--postgres CONNECTION]"),
+                    $"Unknown option {args[i]}. Usage: ledger --events N --concurrency 1,4 --batch 1,50 [--provider sqlite|postgresql|both] [--postgres CONNECTION] [--warmup N (apply)]"),
             };
         }
 

@@ -123,7 +123,8 @@ public sealed partial class ReferralLedger
     /// <summary>
     /// Runs <paramref name="apply"/> again once when it failed on a unique key: another instance recorded one of the
     /// event keys after this transaction checked them. The retry sees the key applied and reports a duplicate; a
-    /// unique violation with another cause fails the same way again and propagates.
+    /// unique violation with another cause fails the same way again and propagates. Likewise once after a deadlock
+    /// (two batches locking the same referrals in another order): the engine ended this one, the other went on.
     /// </summary>
     private async Task<T> RetryingAsync<T>(Func<Task<T>> apply)
     {
@@ -131,7 +132,7 @@ public sealed partial class ReferralLedger
         {
             return await apply().ConfigureAwait(false);
         }
-        catch (DbException exception) when (_store.IsUniqueViolation(exception))
+        catch (DbException exception) when (_store.IsUniqueViolation(exception) || _store.IsDeadlock(exception))
         {
             return await apply().ConfigureAwait(false);
         }
@@ -270,7 +271,7 @@ public sealed partial class ReferralLedger
                     });
                     break;
                 case Quarantined quarantine when quarantineIfNew:
-                    if (!working.HasOpenQuarantine(change.EventKey))
+                    if (!await working.HasOpenQuarantineAsync(tx, change.EventKey, ct).ConfigureAwait(false))
                     {
                         effects.Quarantine.Add(new QuarantineRow
                         {

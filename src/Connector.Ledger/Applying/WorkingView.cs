@@ -1,4 +1,5 @@
 using System.Text;
+using Connector.Ledger.Dialects;
 using Connector.Ledger.Ledger;
 using Connector.Referrals;
 using Connector.Referrals.Processing;
@@ -20,18 +21,17 @@ internal sealed class WorkingView
 {
     private readonly LedgerProvider _provider;
     private readonly HashSet<string> _applied;
-    private readonly HashSet<string> _openQuarantine;
+    private readonly Dictionary<string, bool> _openQuarantine = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (ReferralRow Row, List<RecordedStateChange> History)> _referrals;
     private readonly Dictionary<string, AdvocateRow> _advocates;
     private readonly Dictionary<string, SalesRep?> _reps;
 
     private WorkingView(
-        LedgerProvider provider, IEnumerable<string> applied, IEnumerable<string> openQuarantine, IEnumerable<ReferralRow> referrals,
+        LedgerProvider provider, IEnumerable<string> applied, IEnumerable<ReferralRow> referrals,
         IEnumerable<RecordedStateChange> history, IEnumerable<AdvocateRow> advocates, IEnumerable<SalesRep> reps, IEnumerable<string> owners)
     {
         _provider = provider;
         _applied = new HashSet<string>(applied, StringComparer.Ordinal);
-        _openQuarantine = new HashSet<string>(openQuarantine, StringComparer.Ordinal);
         var historyByKey = history.ToLookup(h => h.ReferralKey, StringComparer.Ordinal);
         _referrals = referrals.ToDictionary(r => r.ReferralKey, r => (r, historyByKey[r.ReferralKey].ToList()), StringComparer.Ordinal);
         _advocates = advocates.ToDictionary(a => a.AdvocateId, StringComparer.Ordinal);
@@ -42,42 +42,41 @@ internal sealed class WorkingView
         }
     }
 
-    /// <summary>Reads, in one command, what <paramref name="changes"/> can look up: applied keys, open quarantine entries, referrals with their history, advocates and their reps.</summary>
+    /// <summary>Reads, in one command, what <paramref name="changes"/> can look up: applied keys, referrals with their history, advocates and their reps.</summary>
     public static async Task<WorkingView> LoadAsync(ILedgerTransaction tx, IReadOnlyList<SalesforceChange> changes, CancellationToken cancellationToken)
     {
         var d = tx.Dialect;
         var lookups = changes.Select(ReferralProcessor.LookupFor).ToList();
-        var eventKeys = Distinct(changes.Select(c => c.EventKey));
-        var leadIds = Distinct(lookups.Select(l => l.LeadId));
-        var opportunityIds = Distinct(lookups.Select(l => l.OpportunityId));
-        var emailKeys = Distinct(lookups.Select(l => EmailKey(l.RefereeEmail)));
-        var advocateIds = Distinct(lookups.Select(l => l.AdvocateId));
-        var contactIds = Distinct(lookups.Select(l => l.ContactId));
-        var codeKeys = Distinct(lookups.Select(l => CodeKey(l.ReferralCode)));
-        var parameters = new
+        var keys = new KeyLists(d, new Dictionary<string, (string Column, string[] Values)>(StringComparer.Ordinal)
         {
-            EventKeys = d.ListValue(eventKeys),
-            LeadIds = d.ListValue(leadIds),
-            OpportunityIds = d.ListValue(opportunityIds),
-            EmailKeys = d.ListValue(emailKeys),
-            AdvocateIds = d.ListValue(advocateIds),
-            ContactIds = d.ListValue(contactIds),
-            CodeKeys = d.ListValue(codeKeys),
-        };
+            ["EventKeys"] = ("event_key", Distinct(changes.Select(c => c.EventKey))),
+            ["LeadIds"] = ("lead_id", Distinct(lookups.Select(l => l.LeadId))),
+            ["OpportunityIds"] = ("opportunity_id", Distinct(lookups.Select(l => l.OpportunityId))),
+            ["EmailKeys"] = ("referee_email_key", Distinct(lookups.Select(l => EmailKey(l.RefereeEmail)))),
+            ["AdvocateIds"] = ("advocate_id", Distinct(lookups.Select(l => l.AdvocateId))),
+            ["ContactIds"] = ("contact_id", Distinct(lookups.Select(l => l.ContactId))),
+            ["CodeKeys"] = ("UPPER(TRIM(referral_code))", Distinct(lookups.Select(l => CodeKey(l.ReferralCode)))),
+        });
 
         // Only the keys present become conditions: an OR with a condition no index serves makes PostgreSQL scan the table.
-        var referralMatch = Any(
-            (leadIds, d.InListValue("lead_id", "@LeadIds")),
-            (opportunityIds, d.InListValue("opportunity_id", "@OpportunityIds")),
-            (emailKeys, d.InListValue("referee_email_key", "@EmailKeys")));
-        var advocateMatch = Any(
-            (advocateIds, d.InListValue("advocate_id", "@AdvocateIds")),
-            (contactIds, d.InListValue("contact_id", "@ContactIds")),
-            (codeKeys, d.InListValue("UPPER(TRIM(referral_code))", "@CodeKeys")));
+        var referralMatch = keys.Any("LeadIds", "OpportunityIds", "EmailKeys");
+        var advocateMatch = keys.Any("AdvocateIds", "ContactIds", "CodeKeys");
 
-        var sql = new StringBuilder($"""
-            SELECT event_key FROM applied_events WHERE {d.InListValue("event_key", "@EventKeys")};
-            SELECT DISTINCT source_event_key FROM quarantine WHERE {d.InListValue("source_event_key", "@EventKeys")} AND resolved_at IS NULL;
+        // The referrals first, locked where the engine lets writers interleave (PostgreSQL, read committed): another
+        // transaction changing one of them (a second stream, a payout) waits for this one, or this one for it, and
+        // every statement after the lock reads what it committed. Without it, the last full-row upsert would win and a
+        // reward decision could miss a payout committed meanwhile.
+        var locks = referralMatch is not null && d.ForUpdate.Length > 0;
+        var sql = new StringBuilder(locks
+            ? $"""
+                SELECT referral_key FROM referrals WHERE {referralMatch} ORDER BY referral_key{d.ForUpdate};
+
+                """
+            : string.Empty);
+
+        // Open quarantine entries are not read here: a change is rarely quarantined (HasOpenQuarantineAsync asks then).
+        sql.Append($"""
+            SELECT event_key FROM applied_events WHERE {keys.Condition("EventKeys")};
 
             """);
         if (referralMatch is not null)
@@ -102,10 +101,14 @@ internal sealed class WorkingView
                 """);
         }
 
-        return await tx.ReadAsync(sql.ToString(), parameters, async grid =>
+        return await tx.ReadAsync(sql.ToString(), keys.Parameters, async grid =>
         {
+            if (locks)
+            {
+                await grid.ReadAsync<string>().ConfigureAwait(false);
+            }
+
             var applied = await grid.ReadAsync<string>().ConfigureAwait(false);
-            var quarantined = await grid.ReadAsync<string>().ConfigureAwait(false);
             var (referrals, history) = referralMatch is null
                 ? ([], [])
                 : (await grid.ReadAsync<ReferralRow>().ConfigureAwait(false), await grid.ReadAsync<RecordedStateChange>().ConfigureAwait(false));
@@ -113,14 +116,26 @@ internal sealed class WorkingView
                 ? ([], [])
                 : (await grid.ReadAsync<AdvocateRow>().ConfigureAwait(false), await grid.ReadAsync<DomainRows.RepRow>().ConfigureAwait(false));
             var advocateList = advocates.ToList();
-            return new WorkingView(d.Provider, applied, quarantined, referrals, history, advocateList, reps.Select(DomainRows.FromRow),
+            return new WorkingView(d.Provider, applied, referrals, history, advocateList, reps.Select(DomainRows.FromRow),
                 advocateList.SelectMany(DomainRows.Owners));
         }, cancellationToken).ConfigureAwait(false);
     }
 
     public bool IsApplied(string eventKey) => _applied.Contains(eventKey);
 
-    public bool HasOpenQuarantine(string eventKey) => _openQuarantine.Contains(eventKey);
+    /// <summary>Whether <paramref name="eventKey"/> has an unresolved quarantine entry (read once, then kept current).</summary>
+    public async Task<bool> HasOpenQuarantineAsync(ILedgerReader reader, string eventKey, CancellationToken cancellationToken)
+    {
+        if (!_openQuarantine.TryGetValue(eventKey, out var open))
+        {
+            open = (await reader.QueryAsync<long>(
+                "SELECT COUNT(*) FROM quarantine WHERE source_event_key = @EventKey AND resolved_at IS NULL", new { EventKey = eventKey },
+                cancellationToken).ConfigureAwait(false))[0] > 0;
+            _openQuarantine[eventKey] = open;
+        }
+
+        return open;
+    }
 
     /// <summary>The rows the SELECTs of the one-by-one path would return for <paramref name="lookup"/> now.</summary>
     public async Task<LedgerView> ViewForAsync(ILedgerReader reader, LedgerLookup lookup, CancellationToken cancellationToken)
@@ -174,7 +189,7 @@ internal sealed class WorkingView
 
         if (written.Quarantined.Count > 0)
         {
-            _openQuarantine.Add(written.EventKey);
+            _openQuarantine[written.EventKey] = true;
         }
 
         foreach (var advocate in written.Advocates)
@@ -234,6 +249,34 @@ internal sealed class WorkingView
 
     private static string[] Distinct(IEnumerable<string?> values) => [.. values.OfType<string>().Distinct(StringComparer.Ordinal)];
 
-    private static string? Any(params (string[] Values, string Condition)[] parts) =>
-        parts.Where(p => p.Values.Length > 0).Select(p => p.Condition).ToList() is { Count: > 0 } conditions ? string.Join(" OR ", conditions) : null;
+    /// <summary>
+    /// The keys looked up, by parameter name, and the conditions matching them. A list is bound as one value
+    /// (<see cref="ISqlDialect.InListValue"/>); on SQLite a single key (every one-change transaction) is compared with
+    /// <c>=</c> instead: SQLite prepares every statement afresh, and a json_each subquery costs more to prepare than the lookup.
+    /// </summary>
+    private sealed class KeyLists
+    {
+        private readonly ISqlDialect _dialect;
+        private readonly Dictionary<string, (string Column, string[] Values)> _keys;
+
+        public KeyLists(ISqlDialect dialect, Dictionary<string, (string Column, string[] Values)> keys)
+        {
+            _dialect = dialect;
+            _keys = keys;
+            Parameters = keys.ToDictionary(k => k.Key, k => Scalar(k.Value.Values) ? k.Value.Values[0] : dialect.ListValue(k.Value.Values), StringComparer.Ordinal);
+        }
+
+        /// <summary>The values to bind, by parameter name.</summary>
+        public Dictionary<string, object> Parameters { get; }
+
+        public string Condition(string name) => _keys[name] is var (column, values) && Scalar(values)
+            ? $"{column} = @{name}"
+            : _dialect.InListValue(_keys[name].Column, "@" + name);
+
+        /// <summary>The conditions of the lists that have keys, OR-ed; null when none has.</summary>
+        public string? Any(params string[] names) =>
+            names.Where(n => _keys[n].Values.Length > 0).Select(Condition).ToList() is { Count: > 0 } conditions ? string.Join(" OR ", conditions) : null;
+
+        private bool Scalar(string[] values) => values.Length == 1 && _dialect.Provider == LedgerProvider.Sqlite;
+    }
 }

@@ -65,6 +65,15 @@ public interface ISqlDialect
     object ListValue(IReadOnlyCollection<string> values);
 
     bool IsUniqueViolation(DbException exception);
+
+    /// <summary>
+    /// Appended to a SELECT to lock the rows it returns until the transaction ends (PostgreSQL: FOR UPDATE; SQLite:
+    /// nothing, a write transaction already excludes every other writer).
+    /// </summary>
+    string ForUpdate { get; }
+
+    /// <summary>Whether <paramref name="exception"/> ended the transaction to break a deadlock (running it again is the remedy).</summary>
+    bool IsDeadlock(DbException exception);
 }
 
 /// <summary>The parts PostgreSQL and SQLite share (both speak INSERT … ON CONFLICT and RETURNING).</summary>
@@ -83,6 +92,10 @@ internal abstract class OnConflictDialect : ISqlDialect
     public abstract string JsonParameter(string name);
 
     public abstract bool IsUniqueViolation(DbException exception);
+
+    public abstract string ForUpdate { get; }
+
+    public abstract bool IsDeadlock(DbException exception);
 
     public abstract string InList(string column, string parameter);
 

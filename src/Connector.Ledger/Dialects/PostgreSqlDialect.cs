@@ -59,5 +59,10 @@ internal sealed class PostgreSqlDialect : OnConflictDialect, IAsyncDisposable
     public override bool IsUniqueViolation(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
+    public override string ForUpdate => " FOR UPDATE";
+
+    public override bool IsDeadlock(DbException exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected };
+
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

@@ -8,7 +8,7 @@ namespace Connector.Ledger.Dialects;
 /// SQLite: one file in WAL mode. Money is stored as TEXT because SQLite's NUMERIC affinity would turn
 /// 18-digit amounts into doubles; timestamps are fixed-width UTC text so they compare in time order.
 /// </summary>
-internal sealed class SqliteDialect : OnConflictDialect
+internal sealed class SqliteDialect : OnConflictDialect, IAsyncDisposable
 {
     private static readonly Dictionary<string, string> Tokens = new(StringComparer.Ordinal)
     {
@@ -27,7 +27,25 @@ internal sealed class SqliteDialect : OnConflictDialect
     {
         // Validates the keywords now rather than at the first open.
         _connectionString = new SqliteConnectionStringBuilder(connectionString).ConnectionString;
+        Sessions = new SqliteSessionPool(async cancellationToken =>
+        {
+            var connection = new SqliteConnection(_connectionString);
+            try
+            {
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                await PrepareConnectionAsync(connection, cancellationToken).ConfigureAwait(false);
+                return connection;
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        });
     }
+
+    /// <summary>Connections kept open with their compiled commands, for the ledger's transactions.</summary>
+    public SqliteSessionPool Sessions { get; }
 
     public override LedgerProvider Provider => LedgerProvider.Sqlite;
 
@@ -68,4 +86,10 @@ internal sealed class SqliteDialect : OnConflictDialect
 
     public override bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 };
+
+    public override string ForUpdate => string.Empty;
+
+    public override bool IsDeadlock(DbException exception) => false;
+
+    public ValueTask DisposeAsync() => Sessions.DisposeAsync();
 }

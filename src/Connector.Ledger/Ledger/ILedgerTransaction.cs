@@ -1,6 +1,5 @@
 using Connector.Ledger.Checkpoints;
 using Connector.Ledger.Dialects;
-using Dapper;
 
 namespace Connector.Ledger.Ledger;
 
@@ -17,7 +16,17 @@ public interface ILedgerReader
     Task<IReadOnlyList<TRow>> QueryAsync<TRow>(string sql, object? parameters, CancellationToken cancellationToken);
 
     /// <summary>Several SELECTs in one command (one round trip), read in order by <paramref name="read"/>.</summary>
-    Task<T> ReadAsync<T>(string sql, object? parameters, Func<SqlMapper.GridReader, Task<T>> read, CancellationToken cancellationToken);
+    Task<T> ReadAsync<T>(string sql, object? parameters, Func<ILedgerResults, Task<T>> read, CancellationToken cancellationToken);
+}
+
+/// <summary>The results of several SELECTs, read in order (rows mapped as Dapper maps them).</summary>
+public interface ILedgerResults
+{
+    /// <summary>The next SELECT's rows.</summary>
+    Task<IEnumerable<TRow>> ReadAsync<TRow>();
+
+    /// <summary>The next SELECT's only row (it must return exactly one).</summary>
+    Task<TRow> ReadSingleAsync<TRow>();
 }
 
 /// <summary>

@@ -4,6 +4,7 @@ using Connector.Ledger.Dialects;
 using Connector.Ledger.Quarantine;
 using Connector.Ledger.Rewards;
 using Dapper;
+using Microsoft.Data.Sqlite;
 
 namespace Connector.Ledger.Ledger;
 
@@ -112,6 +113,9 @@ public sealed class LedgerStore
 
     /// <summary>Whether <paramref name="exception"/> is the engine refusing a duplicate of a unique key.</summary>
     public bool IsUniqueViolation(DbException exception) => _database.Dialect.IsUniqueViolation(exception);
+
+    /// <summary>Whether <paramref name="exception"/> is the engine ending a transaction to break a deadlock.</summary>
+    public bool IsDeadlock(DbException exception) => _database.Dialect.IsDeadlock(exception);
 
     /// <summary>
     /// Applies <paramref name="change"/> in one transaction: records its event key, advances its stream, writes its
@@ -256,9 +260,33 @@ public sealed class LedgerStore
     public async Task<T> InTransactionAsync<T>(Func<ILedgerTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
+        if (_database.Dialect is SqliteDialect sqlite)
+        {
+            // A kept connection whose commands stay compiled (SqliteSession); one that failed is not kept.
+            var session = await sqlite.Sessions.TakeAsync(cancellationToken).ConfigureAwait(false);
+            T result;
+            try
+            {
+                result = await RunAsync(session.Connection, session, work, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            await sqlite.Sessions.GiveBackAsync(session).ConfigureAwait(false);
+            return result;
+        }
+
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await RunAsync(connection, null, work, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<T> RunAsync<T>(DbConnection connection, SqliteSession? session, Func<ILedgerTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var scope = new TransactionScope(this, connection, transaction, _time.GetUtcNow());
+        var scope = new TransactionScope(this, connection, transaction, session, _time.GetUtcNow());
         var result = await work(scope, cancellationToken).ConfigureAwait(false);
         await scope.FlushAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -293,7 +321,7 @@ public sealed class LedgerStore
         }, cancellationToken);
     }
 
-    private sealed class TransactionScope(LedgerStore store, DbConnection connection, DbTransaction transaction, DateTimeOffset now) : ILedgerTransaction
+    private sealed class TransactionScope(LedgerStore store, DbConnection connection, DbTransaction transaction, SqliteSession? session, DateTimeOffset now) : ILedgerTransaction
     {
         private readonly List<AppliedChange> _queued = [];
         private readonly Dictionary<string, StreamPosition> _positions = new(StringComparer.Ordinal);
@@ -309,15 +337,23 @@ public sealed class LedgerStore
         public Task<IReadOnlyList<TRow>> QueryAsync<TRow>(string sql, object? parameters, CancellationToken cancellationToken) =>
             ReadAsync<IReadOnlyList<TRow>>(sql, parameters, async grid => [.. await grid.ReadAsync<TRow>().ConfigureAwait(false)], cancellationToken);
 
-        public async Task<T> ReadAsync<T>(string sql, object? parameters, Func<SqlMapper.GridReader, Task<T>> read, CancellationToken cancellationToken)
+        public async Task<T> ReadAsync<T>(string sql, object? parameters, Func<ILedgerResults, Task<T>> read, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(read);
             var command = Command();
             command.Append(sql, parameters);
             var (text, bound, flags) = await SendAllButLastAsync(command, cancellationToken).ConfigureAwait(false);
+            if (session is not null && DirectParameters.TryBind(parameters, out var bind))
+            {
+                var cached = session.Command(text, (SqliteTransaction)transaction);
+                bind(cached);
+                await using var reader = await cached.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                return await read(new ReaderResults(reader)).ConfigureAwait(false);
+            }
+
             await using var grid = await connection.QueryMultipleAsync(
                 new CommandDefinition(text, bound, transaction, flags: flags, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return await read(grid).ConfigureAwait(false);
+            return await read(new GridResults(grid)).ConfigureAwait(false);
         }
 
         public void Enqueue(AppliedChange change)
@@ -365,14 +401,16 @@ public sealed class LedgerStore
             if (!command.IsEmpty)
             {
                 var (text, bound, flags) = await SendAllButLastAsync(command, cancellationToken).ConfigureAwait(false);
-                await connection.ExecuteAsync(new CommandDefinition(text, bound, transaction, flags: flags, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await ExecuteAsync(text, bound, flags, cancellationToken).ConfigureAwait(false);
             }
         }
 
         /// <summary>The queued writes, then forgotten: the caller sends them now.</summary>
         private WriteCommand Command()
         {
-            var command = new WriteCommand();
+            // SQLite runs each statement as its own command: numbered from 0 in each, a statement's text is the same
+            // every time it writes as many rows, so its kept command is found again.
+            var command = new WriteCommand(namesPerStatement: Dialect.Provider == LedgerProvider.Sqlite);
             store.Render(_queued, _positions.Values, now, command);
             _queued.Clear();
             _positions.Clear();
@@ -398,11 +436,25 @@ public sealed class LedgerStore
             var statements = command.Separate().ToList();
             foreach (var (sql, parameters) in statements[..^1])
             {
-                await connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, flags: rows, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await ExecuteAsync(sql, parameters, rows, cancellationToken).ConfigureAwait(false);
             }
 
             var flags = command.EndsWithRead ? CommandFlags.Buffered : rows;
             return (statements[^1].Sql, statements[^1].Parameters, flags);
+        }
+
+        /// <summary>A statement of rows (its parameters bound directly): through the session's kept command when there is one.</summary>
+        private async Task ExecuteAsync(string sql, SqlMapper.IDynamicParameters parameters, CommandFlags flags, CancellationToken cancellationToken)
+        {
+            if (session is not null)
+            {
+                var cached = session.Command(sql, (SqliteTransaction)transaction);
+                parameters.AddParameters(cached, null!);
+                await cached.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, flags: flags, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
     }
 
@@ -413,6 +465,14 @@ public sealed class LedgerStore
         ArgumentException.ThrowIfNullOrWhiteSpace(payoutReference);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // The entry's referral is locked first, as the apply path locks the referrals it changes: a reversal being
+        // applied makes the payout wait and then see its cancellation; a payout first makes the reversal wait and then
+        // see the payout (and claw back). Read committed would otherwise let each miss the other.
+        await ExecuteAsync(connection, transaction, $"""
+            SELECT referral_key FROM referrals
+            WHERE referral_key = (SELECT referral_key FROM reward_entries WHERE idempotency_key = @Key){_database.Dialect.ForUpdate}
+            """, new { Key = rewardIdempotencyKey }, cancellationToken).ConfigureAwait(false);
+
         // Only a payable entry (Earned, Matured) that nothing has voided can be paid: a payout racing a reversal must
         // not pay what the advocate no longer earns. The unique constraint on reward_entry_id stops paying twice.
         var inserted = await ExecuteAsync(connection, transaction, """

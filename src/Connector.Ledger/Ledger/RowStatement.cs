@@ -91,8 +91,18 @@ internal sealed partial class RowStatement
 internal sealed class WriteCommand
 {
     private readonly List<Statement> _statements = [];
+    private readonly bool _namesPerStatement;
     private List<object?> _values = [];
     private int _first;
+
+    /// <param name="namesPerStatement">
+    /// Number each statement's parameters from 0 (statements sent as commands of their own, <see cref="Separate"/>)
+    /// rather than across the whole command (<see cref="Combined"/>).
+    /// </param>
+    public WriteCommand(bool namesPerStatement = false)
+    {
+        _namesPerStatement = namesPerStatement;
+    }
 
     public bool IsEmpty => _statements.Count == 0;
 
@@ -106,26 +116,27 @@ internal sealed class WriteCommand
     {
         _values.Add(value);
         // Not a name Dapper's list expansion or a read's own parameters (@Keys, @Id…) could collide with.
-        return $"@w_{_first + _values.Count - 1}";
+        return $"@w_{(_namesPerStatement ? 0 : _first) + _values.Count - 1}";
     }
 
     /// <summary>Ends the statement being rendered: <paramref name="sql"/> uses the parameters added since the last one.</summary>
     public void Append(string sql)
     {
-        _statements.Add(new Statement(sql, _first, _values, null));
+        _statements.Add(new Statement(sql, _namesPerStatement ? 0 : _first, _values, null));
         _first += _values.Count;
         _values = [];
     }
 
-    /// <summary>Appends a read with its parameters (an object whose properties are the names, as for Dapper).</summary>
+    /// <summary>Appends a read with its parameters (an object whose properties are the names, or a dictionary of them, as for Dapper).</summary>
     public void Append(string sql, object? parameters) => _statements.Add(new Statement(sql, _first, [], parameters ?? new object()));
 
     /// <summary>
     /// Everything as one command (PostgreSQL). A read's parameters are bound directly too: through Dapper, a text that
     /// is new each time would make it generate (and keep) a parameter binder each time. Lists go as arrays (= ANY).
     /// </summary>
-    public (string Sql, SqlMapper.IDynamicParameters Parameters) Combined() =>
-        (string.Join(";\n", _statements.Select(s => s.Sql)), new Statement(string.Empty, 0, [.. _statements.SelectMany(s => s.Values)],
+    public (string Sql, SqlMapper.IDynamicParameters Parameters) Combined() => _namesPerStatement
+        ? throw new InvalidOperationException("Statements numbered each from 0 cannot be combined into one command.")
+        : (string.Join(";\n", _statements.Select(s => s.Sql)), new Statement(string.Empty, 0, [.. _statements.SelectMany(s => s.Values)],
             _statements.Select(s => s.Read).OfType<object>().SingleOrDefault(), BindReadDirectly: true));
 
     /// <summary>Each statement as its own command (SQLite): a read's parameters through Dapper, which expands lists (IN @Keys).</summary>
@@ -141,6 +152,13 @@ internal sealed class WriteCommand
                 // The read's first: Dapper expands its lists in the command text.
                 var read = new DynamicParameters(Read);
                 ((SqlMapper.IDynamicParameters)read).AddParameters(command, identity);
+            }
+            else if (Read is IEnumerable<KeyValuePair<string, object>> named)
+            {
+                foreach (var (name, value) in named)
+                {
+                    Add(command, name, value);
+                }
             }
             else if (Read is not null)
             {

@@ -2,6 +2,7 @@ using Connector.Ledger.Applying;
 using Connector.Ledger.Checkpoints;
 using Connector.Ledger.Ledger;
 using Connector.Ledger.Quarantine;
+using Connector.Ledger.Rewards;
 using Connector.Ledger.Tests.Support;
 using Connector.Referrals;
 using Connector.Referrals.Mapping;
@@ -323,5 +324,65 @@ public sealed class PostgreSqlReferralLedgerTests(PostgresFixture postgres) : Re
         Assert.Single(await QueryAsync<string>("SELECT referral_key FROM referrals"));
         Assert.Single(await QueryAsync<string>("SELECT kind FROM outbox_messages WHERE kind = 'OwnerChange'"));
         Assert.Equal(1, await new CheckpointStore(Database, Time).GetReplayIdAsync("/data/LeadChangeEvent", CancellationToken.None));
+    }
+
+    // Read committed lets two writers read the same referral before either commits; the apply path locks the referrals
+    // it reads and a payout locks its entry's referral. Each test stops the first transaction after it decided, lets the
+    // second one run until it commits or waits on a lock, then lets the first commit.
+    [Fact]
+    public async Task RecordPayoutAsync_WhileAReversalIsBeingApplied_WaitsAndDoesNotPayTheCancelledReward()
+    {
+        var sut = await CreateSutAsync();
+        await sut.ApplyAsync(Org.LeadCreated(), null, CancellationToken.None);
+        await sut.ApplyAsync(Org.Converted(Org.T0.AddHours(1), "cdc:convert"), null, CancellationToken.None);
+        await sut.ApplyAsync(Org.Updated(ChangeEntity.Opportunity, Org.Opp1, Org.T0.AddHours(2), "cdc:won",
+            ("StageName", "Closed Won"), ("Amount", 5000m), ("CurrencyIsoCode", "USD")), null, CancellationToken.None);
+        var key = (await QueryAsync<string>("SELECT idempotency_key FROM reward_entries WHERE kind = 'Earned'")).Single();
+        var payer = new LedgerStore(OpenDatabase(), Time);
+        Task<PayoutOutcome>? payout = null;
+        sut.BeforeWrite = change =>
+        {
+            // The reversal has read the entry unpaid and decided to cancel it.
+            payout = payer.RecordPayoutAsync(key, "pay-1", Org.T0.AddDays(1), CancellationToken.None);
+            WaitUntilDoneOrBlockedAsync(payout).GetAwaiter().GetResult();
+        };
+
+        var lost = await sut.ApplyAsync(Org.Stage("Closed Lost", Org.T0.AddDays(2), "cdc:lost"), null, CancellationToken.None);
+
+        Assert.Equal((ApplyStatus.Applied, PayoutOutcome.NotPayable), (lost.Status, await payout!));
+        Assert.Equal(["Earned", "Cancelled"], await QueryAsync<string>("SELECT kind FROM reward_entries ORDER BY id"));
+        Assert.Empty(await QueryAsync<long>("SELECT reward_entry_id FROM reward_payouts"));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_TwoStreamsChangingTheSameReferralInterleaved_TheLaterBuildsOnTheEarlier()
+    {
+        var first = await CreateSutAsync();
+        await first.ApplyAsync(Org.LeadCreated(), null, CancellationToken.None);
+        var second = new ReferralLedger(new LedgerStore(OpenDatabase(), Time), first.Program);
+        Task<ApplyOutcome>? secondApply = null;
+        first.BeforeWrite = change =>
+        {
+            // The first stream decided Submitted → Working; the second brings a later status of the same lead.
+            secondApply = second.ApplyAsync(Org.LeadStatus("Closed - Not Converted", Org.T0.AddHours(2), "catchup:closed"), null, CancellationToken.None);
+            WaitUntilDoneOrBlockedAsync(secondApply).GetAwaiter().GetResult();
+        };
+
+        var working = await first.ApplyAsync(Org.LeadStatus("Working - Contacted", Org.T0.AddHours(1), "cdc:working"), null, CancellationToken.None);
+
+        Assert.Equal((ApplyStatus.Applied, ApplyStatus.Applied), (working.Status, (await secondApply!).Status));
+        var referral = await new LedgerStore(Database, Time).GetReferralAsync(Referral.IdForLead(Org.Lead1), CancellationToken.None);
+        Assert.Equal("Disqualified", referral!.State);
+        Assert.Equal(["Submitted", "Working", "Disqualified"],
+            await QueryAsync<string>($"SELECT to_state FROM referral_state_changes WHERE referral_key = '{referral.ReferralKey}' ORDER BY id"));
+    }
+
+    /// <summary>Until <paramref name="other"/> finished, or its connection waits on a lock this test's first transaction holds.</summary>
+    private async Task WaitUntilDoneOrBlockedAsync(Task other)
+    {
+        await using var connection = await Database.OpenAsync(CancellationToken.None);
+        await Wait.UntilAsync(async () => other.IsCompleted || await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0,
+            TimeSpan.FromSeconds(20), "the second transaction to commit or wait on a lock");
     }
 }
