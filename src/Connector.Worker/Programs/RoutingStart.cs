@@ -32,9 +32,9 @@ public sealed class RoutingStart(CheckpointStore checkpoints, IOptions<ProgramOp
             return;
         }
 
-        // To the second: Salesforce stamps CreatedDate to the second, and a lead created in the start's own second is new.
-        var now = time.GetUtcNow();
-        Since = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        // The exact instant, although CreatedDate comes to the second: a lead created in the start's own second counts as
+        // history (once in a deployment's life), rather than leads from before the start being taken from their reps.
+        Since = time.GetUtcNow();
         await checkpoints.SaveCursorAsync(Stream, Since.Value.ToString("O", CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
     }
 }
