@@ -88,8 +88,8 @@ internal static class BackfillBenchmark
     {
         var usage = emulator.Get<ApiUsage>();
         usage.Reset();
-        var baselineHeap = ManagedHeap();
-        var baselineWorkingSet = WorkingSet();
+        var baselineHeap = ProcessMemory.ManagedHeap();
+        var baselineWorkingSet = ProcessMemory.WorkingSet();
         var settings = new Dictionary<string, string?>
         {
             ["Salesforce:LoginUrl"] = emulator.BaseUrl.ToString(),
@@ -167,19 +167,6 @@ internal static class BackfillBenchmark
         output.WriteLine($"  API calls                : {calls.Values.Sum():N0} ({string.Join(", ", calls.Select(c => $"{c.Key} {c.Value}"))})");
         output.WriteLine($"  peak working set         : {peak.WorkingSet / mb:N0} MB (process, emulator's org included; {baselineWorkingSet / mb:N0} MB before the connector started)");
         output.WriteLine($"  peak managed heap        : {peak.Heap / mb:N0} MB ({baselineHeap / mb:N0} MB the seeded org; connector's growth over it {(peak.Heap - baselineHeap) / mb:N0} MB)");
-    }
-
-    private static long ManagedHeap()
-    {
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        return GC.GetTotalMemory(forceFullCollection: true);
-    }
-
-    private static long WorkingSet()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.WorkingSet64;
     }
 
     /// <summary>Samples working set and managed heap every 100 ms (a peak between two samples can be missed; the trend cannot).</summary>

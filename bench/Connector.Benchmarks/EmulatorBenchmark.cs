@@ -30,7 +30,7 @@ internal static class EmulatorBenchmark
             settings["Emulator:SnapshotPath"] = snapshotPath;
         }
 
-        var baseline = ManagedHeap();
+        var baseline = ProcessMemory.ManagedHeap();
         log.WriteLine($"Seeding {options.Leads:N0} leads...");
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
@@ -39,9 +39,9 @@ internal static class EmulatorBenchmark
         report.SeedCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         report.Records = server.Store.Read(r => r.Schema.Objects.Sum(o => r.All(o.Name, includeDeleted: true).LongCount()));
         report.Leads = server.Store.Count("Lead");
-        report.ManagedHeap = ManagedHeap();
+        report.ManagedHeap = ProcessMemory.ManagedHeap();
         report.ManagedHeapForOrg = report.ManagedHeap - baseline;
-        report.WorkingSet = WorkingSet();
+        report.WorkingSet = ProcessMemory.WorkingSet();
 
         using var http = await LoginAsync(server, options.Concurrency, cancellationToken);
         if (!options.SkipRest)
@@ -104,19 +104,5 @@ internal static class EmulatorBenchmark
         var token = (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("access_token").GetString();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
-    }
-
-    private static long ManagedHeap()
-    {
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        return GC.GetTotalMemory(forceFullCollection: true);
-    }
-
-    private static long WorkingSet()
-    {
-        using var process = Process.GetCurrentProcess();
-        process.Refresh();
-        return process.WorkingSet64;
     }
 }

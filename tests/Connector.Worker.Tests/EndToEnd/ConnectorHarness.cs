@@ -57,20 +57,11 @@ public sealed class ConnectorHarness : IAsyncDisposable
 
         var emulator = await EmulatorServer.StartAsync(emulatorConfig, emulatorClock is null ? null : s => s.AddSingleton(emulatorClock));
         var ledgerFile = Path.Combine(Path.GetTempPath(), $"connector-e2e-{Guid.NewGuid():N}.db");
-        var all = new Dictionary<string, string?>(EmulatorConnection.Settings(emulator.BaseUrl))
+        var all = new Dictionary<string, string?>(EmulatorConnection.ConnectorSettings(emulator.BaseUrl))
         {
             ["Ledger:Provider"] = "Sqlite",
             ["Ledger:ConnectionString"] = new SqliteConnectionStringBuilder { DataSource = ledgerFile }.ConnectionString,
-            ["Worker:Outbox:Linger"] = "00:00:00.050",
-            ["Worker:Outbox:PollInterval"] = "00:00:00.050",
             ["Worker:Sync:ProfileInterval"] = "00:00:00.500",
-            ["Worker:Sync:ResyncInterval"] = "00:00:00.300",
-            ["Worker:Rewards:Formula"] = "RevenueShare",
-            ["Worker:Rewards:Percent"] = "10",
-            ["Worker:Rewards:WonPercent"] = "25",
-            ["Worker:Rewards:RetentionDays"] = "90",
-            ["urls"] = "http://127.0.0.1:0",
-            ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {

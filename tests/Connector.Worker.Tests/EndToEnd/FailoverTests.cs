@@ -156,19 +156,10 @@ public sealed class FailoverTests(ITestOutputHelper output)
         }
     }
 
-    private static Dictionary<string, string?> WorkerSettings(Uri org, string ledger) => new(EmulatorConnection.Settings(org))
+    private static Dictionary<string, string?> WorkerSettings(Uri org, string ledger) => new(EmulatorConnection.ConnectorSettings(org))
     {
         ["Ledger:Provider"] = "PostgreSql",
         ["Ledger:ConnectionString"] = ledger,
-        ["Worker:Outbox:Linger"] = "00:00:00.050",
-        ["Worker:Outbox:PollInterval"] = "00:00:00.050",
-        ["Worker:Sync:ResyncInterval"] = "00:00:00.300",
-        ["Worker:Rewards:Formula"] = "RevenueShare",
-        ["Worker:Rewards:Percent"] = "10",
-        ["Worker:Rewards:WonPercent"] = "25",
-        ["Worker:Rewards:RetentionDays"] = "90",
-        ["urls"] = "http://127.0.0.1:0",
-        ["Logging:LogLevel:Default"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
         ["Logging:LogLevel:Connector.Worker.Leadership"] = "Information",
         ["Logging:LogLevel:Connector.Worker.Hosting"] = "Information",

@@ -19,4 +19,21 @@ internal static class EmulatorConnection
         ["Salesforce:Streaming:InitialBackoff"] = "00:00:00.050",
         ["Salesforce:Streaming:MaxBackoff"] = "00:00:00.500",
     };
+
+    /// <summary>
+    /// The connector as the end-to-end tests run it: the org's connection, a fast outbox and re-read cadence, the reward
+    /// program the assertions expect (10% revenue share, 25% on the win, the rest after 90 days), quiet logs, a free port.
+    /// </summary>
+    public static Dictionary<string, string?> ConnectorSettings(Uri org) => new(Settings(org))
+    {
+        ["Worker:Outbox:Linger"] = "00:00:00.050",
+        ["Worker:Outbox:PollInterval"] = "00:00:00.050",
+        ["Worker:Sync:ResyncInterval"] = "00:00:00.300",
+        ["Worker:Rewards:Formula"] = "RevenueShare",
+        ["Worker:Rewards:Percent"] = "10",
+        ["Worker:Rewards:WonPercent"] = "25",
+        ["Worker:Rewards:RetentionDays"] = "90",
+        ["urls"] = "http://127.0.0.1:0",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
 }
