@@ -230,13 +230,7 @@ public sealed class StreamingClientTests
     public async Task TwoChannels_OneSession_EachHandlerGetsOnlyItsChannel()
     {
         await using var kit = await StreamingKit.StartAsync();
-        var client = kit.NewClient();
-        var leads = new Recorder();
-        var accounts = new Recorder();
-        var leadSubscription = await client.SubscribeAsync(LeadChannel, leads.Handler, CancellationToken.None);
-        var accountSubscription = await client.SubscribeAsync(StreamingKit.AccountChannel, accounts.Handler, CancellationToken.None);
-        kit.Run(client);
-        await Task.WhenAll(leadSubscription.Active, accountSubscription.Active).WaitAsync(StreamingKit.Patience);
+        var (client, leads, accounts, _) = await RunOnLeadsAndAccountsAsync(kit);
 
         var lead = kit.InsertLead("Both").Id;
         var account = kit.InsertAccount("Both Inc").Id;
@@ -293,13 +287,7 @@ public sealed class StreamingClientTests
     public async Task UnsubscribeAsync_StopsDeliveryOnThatChannelOnly()
     {
         await using var kit = await StreamingKit.StartAsync();
-        var client = kit.NewClient();
-        var leads = new Recorder();
-        var accounts = new Recorder();
-        var leadSubscription = await client.SubscribeAsync(LeadChannel, leads.Handler, CancellationToken.None);
-        var accountSubscription = await client.SubscribeAsync(StreamingKit.AccountChannel, accounts.Handler, CancellationToken.None);
-        kit.Run(client);
-        await Task.WhenAll(leadSubscription.Active, accountSubscription.Active).WaitAsync(StreamingKit.Patience);
+        var (client, leads, accounts, leadSubscription) = await RunOnLeadsAndAccountsAsync(kit);
 
         await leadSubscription.UnsubscribeAsync(CancellationToken.None);
         kit.InsertLead("Unheard");
@@ -309,5 +297,19 @@ public sealed class StreamingClientTests
         Assert.Empty(leads.Messages);
         Assert.True(leadSubscription.Completion.IsCompletedSuccessfully);
         Assert.Single(client.Subscriptions);
+    }
+
+    /// <summary>A running client with one recorder on the Lead channel and one on the Account channel, both subscriptions active.</summary>
+    private static async Task<(StreamingClient Client, Recorder Leads, Recorder Accounts, StreamingSubscription LeadSubscription)>
+        RunOnLeadsAndAccountsAsync(StreamingKit kit)
+    {
+        var client = kit.NewClient();
+        var leads = new Recorder();
+        var accounts = new Recorder();
+        var leadSubscription = await client.SubscribeAsync(LeadChannel, leads.Handler, CancellationToken.None);
+        var accountSubscription = await client.SubscribeAsync(StreamingKit.AccountChannel, accounts.Handler, CancellationToken.None);
+        kit.Run(client);
+        await Task.WhenAll(leadSubscription.Active, accountSubscription.Active).WaitAsync(StreamingKit.Patience);
+        return (client, leads, accounts, leadSubscription);
     }
 }
