@@ -45,11 +45,10 @@ internal sealed record BackfillOptions
 
 /// <summary>
 /// `backfill ...`: the connector's first start on a large org (issue 5: "backfill of 1,000,000 leads, goal ≥ 25,000
-/// records/s with peak memory ≤ 300 MB"). Seeds the in-process emulator with N leads, then runs the connector as `run`
-/// wires it (ConnectorHost, streaming off: the stream adds nothing to a backfill) until the leader's first catch-up is
-/// done — Bulk API 2.0 jobs for the objects over the threshold, applied through the full apply path into a fresh ledger.
-/// Memory is sampled during the run; the emulator's org lives in the same process, so the connector's share is the
-/// growth over the heap measured after seeding.
+/// records/s with peak memory ≤ 300 MB"). Seeds the in-process emulator with N leads, then starts the connector's own
+/// `run` command in a child process (streaming off: the stream adds nothing to a backfill) and waits, on /readyz, until
+/// the leader's first catch-up is done — Bulk API 2.0 jobs for the objects over the threshold, applied through the full
+/// apply path into a fresh ledger. Figures come from the connector's /metrics and its process (CPU, peak resident memory).
 /// </summary>
 internal static class BackfillBenchmark
 {
@@ -88,8 +87,7 @@ internal static class BackfillBenchmark
     {
         var usage = emulator.Get<ApiUsage>();
         usage.Reset();
-        var baselineHeap = ProcessMemory.ManagedHeap();
-        var baselineWorkingSet = ProcessMemory.WorkingSet();
+        var port = FreePort();
         var settings = new Dictionary<string, string?>
         {
             ["Salesforce:LoginUrl"] = emulator.BaseUrl.ToString(),
@@ -106,104 +104,121 @@ internal static class BackfillBenchmark
             ["Worker:Sync:BulkPollDelay"] = "00:00:00.200",
             ["Worker:Rewards:Formula"] = "RevenueShare",
             ["Worker:Rewards:Percent"] = "10",
-            ["urls"] = "http://127.0.0.1:0",
+            ["urls"] = $"http://127.0.0.1:{port}",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Connector.Worker.Sync.BulkBackfill"] = "Information",
         };
 
-        output.WriteLine($"Backfill into {provider} (batch {options.Batch}, page {options.Page?.ToString(CultureInfo.InvariantCulture) ?? "Salesforce's default"})...");
-        var peak = new PeakSampler();
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
-        await using var app = ConnectorHost.Build([.. settings.Where(kv => kv.Value is not null).SelectMany(kv => new[] { $"--{kv.Key}", kv.Value! })]);
-        await app.StartAsync(cancellationToken);
-        await app.Services.GetRequiredService<ConnectorWorker>().Ready.WaitAsync(TimeSpan.FromHours(2), cancellationToken);
-        var elapsed = clock.Elapsed;
-        var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-        await peak.StopAsync();
-        var metrics = app.Services.GetRequiredService<ConnectorMetrics>();
-        var calls = usage.ByEndpoint;
-
-        // Where the time goes: the same Lead job's results read again by the same client, parsed, not applied.
-        var readOnly = TimeSpan.Zero;
-        long readRows = 0;
-        if (emulator.Get<Connector.SalesforceEmulator.Bulk.BulkQueryJobs>().All.LastOrDefault(j => j.Query.SObject.Name == "Lead") is { } leadJob)
+        // The connector runs as `run` in a process of its own, so its peak memory is its own (the kernel's high-water
+        // mark of resident memory, VmHWM), not mixed with the emulated org's, which lives in this process.
+        var worker = Path.Combine(AppContext.BaseDirectory, "Connector.Worker.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(worker);
+        start.ArgumentList.Add("run");
+        foreach (var (key, value) in settings.Where(kv => kv.Value is not null))
         {
-            var bulk = app.Services.GetRequiredService<Connector.Salesforce.Bulk.BulkQueryClient>();
-            var read = Stopwatch.StartNew();
-            await foreach (var _ in bulk.ReadResultsAsync(leadJob.Id, default, new Connector.Salesforce.Bulk.BulkQueryOptions { MaxRecordsPerPage = options.Page }, cancellationToken))
+            start.ArgumentList.Add($"--{key}={value}");
+        }
+
+        output.WriteLine($"Backfill into {provider} (batch {options.Batch}, page {options.Page?.ToString(CultureInfo.InvariantCulture) ?? "Salesforce's default"}), connector in its own process...");
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {worker}.");
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) { output.WriteLine("  | " + line); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) { output.WriteLine("  ! " + line); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
+            await WaitReadyAsync(http, process, TimeSpan.FromHours(2), cancellationToken);
+            var elapsed = clock.Elapsed;
+            var (cpu, peakResident) = ProcessFigures(process.Id);
+            var metrics = Parse(await http.GetStringAsync(new Uri("metrics", UriKind.Relative), cancellationToken));
+            var calls = usage.ByEndpoint;
+
+            const double mb = 1024 * 1024;
+            var backfilled = metrics.Where(c => c.Key.StartsWith("connector_backfill_records_done", StringComparison.Ordinal)).OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
+            var applied = metrics.Where(c => c.Key.StartsWith("connector_catchup_records_total", StringComparison.Ordinal)).Sum(c => c.Value);
+            var events = metrics.Where(c => c.Key.StartsWith("connector_events_total", StringComparison.Ordinal)).OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
+            output.WriteLine();
+            output.WriteLine($"First catch-up of {options.Leads:N0} seeded leads into {provider}, on {Environment.ProcessorCount} cores (the emulated org's process shares them):");
+            output.WriteLine($"  records read and applied : {applied:N0} in {elapsed.TotalSeconds:N1} s = {applied / elapsed.TotalSeconds:N0} records/s, start-up included (connector CPU {cpu.TotalSeconds:N0} s)");
+            foreach (var (name, value) in backfilled)
             {
-                readRows++;
+                var sobject = name[(name.IndexOf('"', StringComparison.Ordinal) + 1)..name.LastIndexOf('"')];
+                var rate = metrics.GetValueOrDefault($"connector_backfill_records_per_second{{sobject=\"{sobject}\"}}");
+                output.WriteLine($"  by Bulk {sobject,-12}    : {value:N0} records, {rate:N0} records/s");
             }
 
-            readOnly = read.Elapsed;
+            foreach (var (name, value) in events)
+            {
+                output.WriteLine($"  {name["connector_".Length..],-50}: {value:N0}");
+            }
+
+            output.WriteLine($"  API calls                : {calls.Values.Sum():N0} ({string.Join(", ", calls.Select(c => $"{c.Key} {c.Value}"))})");
+            output.WriteLine($"  connector peak memory    : {peakResident / mb:N0} MB resident (VmHWM of the connector's process)");
         }
-
-        await app.StopAsync(cancellationToken);
-
-        const double mb = 1024 * 1024;
-        var backfilled = metrics.Counters.Where(c => c.Key.StartsWith("backfill_records_done", StringComparison.Ordinal)).OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
-        var applied = metrics.Counters.Where(c => c.Key.StartsWith("catchup_records_total", StringComparison.Ordinal)).Sum(c => c.Value);
-        var events = metrics.Counters.Where(c => c.Key.StartsWith("events_total", StringComparison.Ordinal)).OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
-        output.WriteLine();
-        output.WriteLine($"First catch-up of {options.Leads:N0} seeded leads into {provider}, on {Environment.ProcessorCount} cores:");
-        output.WriteLine($"  records read and applied : {applied:N0} in {elapsed.TotalSeconds:N1} s = {applied / elapsed.TotalSeconds:N0} records/s (process CPU {cpuUsed.TotalSeconds:N0} s)");
-        foreach (var (name, value) in backfilled)
+        finally
         {
-            var sobject = name[(name.IndexOf('"', StringComparison.Ordinal) + 1)..name.LastIndexOf('"')];
-            output.WriteLine($"  by Bulk {sobject,-12}    : {value:N0} records, {metrics.Count($"backfill_records_per_second{{sobject=\"{sobject}\"}}"):N0} records/s");
-        }
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
 
-        foreach (var (name, value) in events)
-        {
-            output.WriteLine($"  {name,-50}: {value:N0}");
+            await process.WaitForExitAsync(CancellationToken.None);
         }
-
-        if (readRows > 0)
-        {
-            output.WriteLine($"  Lead results read alone  : {readRows:N0} rows in {readOnly.TotalSeconds:N1} s = {readRows / readOnly.TotalSeconds:N0} rows/s (Bulk download + CSV parse, no apply)");
-        }
-
-        output.WriteLine($"  API calls                : {calls.Values.Sum():N0} ({string.Join(", ", calls.Select(c => $"{c.Key} {c.Value}"))})");
-        output.WriteLine($"  peak working set         : {peak.WorkingSet / mb:N0} MB (process, emulator's org included; {baselineWorkingSet / mb:N0} MB before the connector started)");
-        output.WriteLine($"  peak managed heap        : {peak.Heap / mb:N0} MB ({baselineHeap / mb:N0} MB the seeded org; connector's growth over it {(peak.Heap - baselineHeap) / mb:N0} MB)");
     }
 
-    /// <summary>Samples working set and managed heap every 100 ms (a peak between two samples can be missed; the trend cannot).</summary>
-    private sealed class PeakSampler
+    private static async Task WaitReadyAsync(HttpClient http, Process process, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
-
-        public PeakSampler() => _loop = Task.Run(LoopAsync);
-
-        public long WorkingSet { get; private set; }
-        public long Heap { get; private set; }
-
-        public async Task StopAsync()
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
         {
-            await _stop.CancelAsync();
-            await _loop;
-            _stop.Dispose();
-        }
-
-        private async Task LoopAsync()
-        {
-            using var process = Process.GetCurrentProcess();
-            while (!_stop.IsCancellationRequested)
+            if (process.HasExited)
             {
-                process.Refresh();
-                WorkingSet = Math.Max(WorkingSet, process.WorkingSet64);
-                Heap = Math.Max(Heap, GC.GetTotalMemory(forceFullCollection: false));
-                try
-                {
-                    await Task.Delay(100, _stop.Token);
-                }
-                catch (OperationCanceledException)
+                throw new InvalidOperationException($"The connector exited with code {process.ExitCode} before its first catch-up was done.");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri("readyz", UriKind.Relative), cancellationToken);
+                if (response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync(cancellationToken)).Contains("\"leaderReady\":true", StringComparison.Ordinal))
                 {
                     return;
                 }
             }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(200, cancellationToken);
         }
+
+        throw new TimeoutException($"The connector was not ready within {timeout}.");
+    }
+
+    /// <summary>CPU time (utime + stime from /proc/PID/stat) and peak resident memory (VmHWM from /proc/PID/status) of a Linux process.</summary>
+    private static (TimeSpan Cpu, long PeakResident) ProcessFigures(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        var hwm = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        var kb = long.Parse(hwm["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        return (TimeSpan.FromSeconds(ticks / 100.0), kb * 1024);
+    }
+
+    private static Dictionary<string, double> Parse(string prometheus) => prometheus.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        .Where(line => !line.StartsWith('#'))
+        .Select(line => (Name: line[..line.LastIndexOf(' ')], Value: double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)))
+        .GroupBy(m => m.Name, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

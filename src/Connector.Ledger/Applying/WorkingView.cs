@@ -26,6 +26,18 @@ internal sealed class WorkingView
     private readonly Dictionary<string, AdvocateRow> _advocates;
     private readonly Dictionary<string, SalesRep?> _reps;
 
+    // Which rows ever held a key, so a lookup filters a few candidates rather than every row of a large batch (a
+    // backfill's 1,000 changes would otherwise scan 1,000 rows each). Never pruned: a candidate is still filtered on
+    // its current values, so one whose key changed since is not matched. Order of first sight keeps the result in the
+    // order the rows were loaded or written, as a scan of the rows would give it.
+    private readonly Dictionary<string, int> _referralOrder = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _advocateOrder = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _referralsByLead = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _referralsByOpportunity = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _referralsByEmail = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _advocatesByContact = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _advocatesByCode = new(StringComparer.Ordinal);
+
     private WorkingView(
         LedgerProvider provider, IEnumerable<string> applied, IEnumerable<ReferralRow> referrals,
         IEnumerable<RecordedStateChange> history, IEnumerable<AdvocateRow> advocates, IEnumerable<SalesRep> reps, IEnumerable<string> owners)
@@ -35,6 +47,16 @@ internal sealed class WorkingView
         var historyByKey = history.ToLookup(h => h.ReferralKey, StringComparer.Ordinal);
         _referrals = referrals.ToDictionary(r => r.ReferralKey, r => (r, historyByKey[r.ReferralKey].ToList()), StringComparer.Ordinal);
         _advocates = advocates.ToDictionary(a => a.AdvocateId, StringComparer.Ordinal);
+        foreach (var (key, (row, _)) in _referrals)
+        {
+            Index(key, row);
+        }
+
+        foreach (var advocate in _advocates.Values)
+        {
+            Index(advocate);
+        }
+
         _reps = owners.Distinct(StringComparer.Ordinal).ToDictionary(o => o, _ => (SalesRep?)null, StringComparer.Ordinal);
         foreach (var rep in reps)
         {
@@ -141,18 +163,24 @@ internal sealed class WorkingView
     public async Task<LedgerView> ViewForAsync(ILedgerReader reader, LedgerLookup lookup, CancellationToken cancellationToken)
     {
         var emailKey = EmailKey(lookup.RefereeEmail);
-        var referrals = lookup.LeadId is null && lookup.OpportunityId is null && emailKey is null
-            ? []
-            : _referrals.Values.Where(r =>
+        var referrals = Candidates(_referralOrder, (_referralsByLead, lookup.LeadId), (_referralsByOpportunity, lookup.OpportunityId), (_referralsByEmail, emailKey))
+            .Select(key => _referrals[key])
+            .Where(r =>
                 (lookup.LeadId is not null && r.Row.LeadId == lookup.LeadId) ||
                 (lookup.OpportunityId is not null && r.Row.OpportunityId == lookup.OpportunityId) ||
                 (emailKey is not null && r.Row.RefereeEmailKey == emailKey)).ToList();
 
         var codeKey = CodeKey(lookup.ReferralCode);
-        var advocates = _advocates.Values.Where(a =>
-            (lookup.AdvocateId is not null && a.AdvocateId == lookup.AdvocateId) ||
-            (lookup.ContactId is not null && a.ContactId == lookup.ContactId) ||
-            (codeKey is not null && a.ReferralCode is not null && a.ReferralCode.Trim(' ').ToUpperInvariant() == codeKey)).ToList();
+        var byId = lookup.AdvocateId is not null && _advocates.ContainsKey(lookup.AdvocateId) ? new HashSet<string>(StringComparer.Ordinal) { lookup.AdvocateId } : null;
+        var advocates = Candidates(_advocateOrder, (_advocatesByContact, lookup.ContactId), (_advocatesByCode, codeKey))
+            .Concat(byId ?? [])
+            .Distinct(StringComparer.Ordinal)
+            .OrderBy(id => _advocateOrder[id])
+            .Select(id => _advocates[id])
+            .Where(a =>
+                (lookup.AdvocateId is not null && a.AdvocateId == lookup.AdvocateId) ||
+                (lookup.ContactId is not null && a.ContactId == lookup.ContactId) ||
+                (codeKey is not null && AdvocateCodeKey(a) == codeKey)).ToList();
 
         var owners = advocates.SelectMany(DomainRows.Owners).Distinct(StringComparer.Ordinal).ToList();
         var missing = owners.Where(o => !_reps.ContainsKey(o)).ToArray();
@@ -199,6 +227,7 @@ internal sealed class WorkingView
                 UpdatedAt = Stored(advocate.UpdatedAt),
                 Watermark = Stored(advocate.Watermark),
             };
+            Index(advocate);
         }
 
         foreach (var referral in written.Referrals)
@@ -216,6 +245,7 @@ internal sealed class WorkingView
                 DealRewardOverride = StoredMoney(referral.DealRewardOverride),
             };
             _referrals[referral.ReferralKey] = (row, known ? existing.History : []);
+            Index(referral.ReferralKey, row);
         }
 
         foreach (var change in written.StateChanges)
@@ -233,6 +263,59 @@ internal sealed class WorkingView
             });
         }
     }
+
+    private void Index(string referralKey, ReferralRow row)
+    {
+        _referralOrder.TryAdd(referralKey, _referralOrder.Count);
+        Add(_referralsByLead, row.LeadId, referralKey);
+        Add(_referralsByOpportunity, row.OpportunityId, referralKey);
+        Add(_referralsByEmail, row.RefereeEmailKey, referralKey);
+    }
+
+    private void Index(AdvocateRow advocate)
+    {
+        _advocateOrder.TryAdd(advocate.AdvocateId, _advocateOrder.Count);
+        Add(_advocatesByContact, advocate.ContactId, advocate.AdvocateId);
+        Add(_advocatesByCode, AdvocateCodeKey(advocate), advocate.AdvocateId);
+    }
+
+    private static void Add(Dictionary<string, HashSet<string>> index, string? key, string value)
+    {
+        if (key is null)
+        {
+            return;
+        }
+
+        if (!index.TryGetValue(key, out var set))
+        {
+            index[key] = set = new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        set.Add(value);
+    }
+
+    /// <summary>The rows indexed under any of the given keys, in the order they were first seen.</summary>
+    private static IEnumerable<string> Candidates(Dictionary<string, int> order, params (Dictionary<string, HashSet<string>> Index, string? Key)[] keys)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (index, key) in keys)
+        {
+            if (key is not null && index.TryGetValue(key, out var set))
+            {
+                found.UnionWith(set);
+            }
+        }
+
+        return found.Count switch
+        {
+            0 => [],
+            1 => found,
+            _ => found.OrderBy(k => order[k]),
+        };
+    }
+
+    // As the SELECT compares it: UPPER(TRIM(referral_code)).
+    private static string? AdvocateCodeKey(AdvocateRow advocate) => advocate.ReferralCode is null ? null : advocate.ReferralCode.Trim(' ').ToUpperInvariant();
 
     private static DateTimeOffset Stored(DateTimeOffset value) => LedgerTypeHandlers.ToStoredPrecision(value);
 

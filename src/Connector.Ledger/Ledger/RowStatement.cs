@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data;
+using System.Linq.Expressions;
 using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -17,6 +18,11 @@ internal sealed partial class RowStatement
     // SQLite allows 32,766 parameters per statement and PostgreSQL 65,535: rows are sent in chunks well below both.
     private const int MaxParametersPerStatement = 30_000;
     private const int MaxRowsPerStatement = 500;
+
+    // SQLite finds each bound parameter's index by a linear search of the statement's names (and Microsoft.Data.Sqlite
+    // binds by name), so binding is quadratic in a statement's parameters: 500 rows of 12 columns cost more to bind
+    // than to insert. In-process, a statement more costs next to nothing, so SQLite gets short statements.
+    private const int SqliteParametersPerStatement = 96;
 
     private readonly Func<IReadOnlyList<string>, string> _build;
     private readonly string[] _literals;
@@ -48,7 +54,8 @@ internal sealed partial class RowStatement
     /// <summary>Appends statements writing <paramref name="rows"/> (each a row's value by parameter name) to <paramref name="command"/>.</summary>
     public void Render(IReadOnlyList<Func<string, object?>> rows, WriteCommand command)
     {
-        var perStatement = Math.Clamp(MaxParametersPerStatement / Math.Max(1, _names.Length), 1, MaxRowsPerStatement);
+        var budget = command.NamesPerStatement ? SqliteParametersPerStatement : MaxParametersPerStatement;
+        var perStatement = Math.Clamp(budget / Math.Max(1, _names.Length), 1, MaxRowsPerStatement);
         foreach (var chunk in rows.Chunk(perStatement))
         {
             var rendered = new List<string>(chunk.Length);
@@ -72,12 +79,25 @@ internal sealed partial class RowStatement
     {
         "EventKey" when eventKey is not null => eventKey,
         "RecordedAt" when recordedAt is not null => recordedAt.Value,
-        _ => Properties.GetOrAdd((row.GetType(), name), static key => key.Type.GetProperty(key.Name, BindingFlags.Public | BindingFlags.Instance)) is { } property
-            ? property.GetValue(row)
+        _ => Getters.GetOrAdd((row.GetType(), name), static key => Getter(key.Type, key.Name)) is { } getter
+            ? getter(row)
             : throw new InvalidOperationException($"{row.GetType().Name} has no value for @{name}."),
     };
 
-    private static readonly ConcurrentDictionary<(Type Type, string Name), PropertyInfo?> Properties = new();
+    // A backfill renders millions of cells: a compiled getter per (type, property) instead of reflection per cell.
+    private static readonly ConcurrentDictionary<(Type Type, string Name), Func<object, object?>?> Getters = new();
+
+    private static Func<object, object?>? Getter(Type type, string name)
+    {
+        if (type.GetProperty(name, BindingFlags.Public | BindingFlags.Instance) is not { GetMethod: not null } property)
+        {
+            return null;
+        }
+
+        var row = Expression.Parameter(typeof(object), "row");
+        var value = Expression.Property(Expression.Convert(row, type), property);
+        return Expression.Lambda<Func<object, object?>>(Expression.Convert(value, typeof(object)), row).Compile();
+    }
 
     [GeneratedRegex(@"@(\w+)")]
     private static partial Regex ParameterName();
@@ -105,6 +125,9 @@ internal sealed class WriteCommand
     }
 
     public bool IsEmpty => _statements.Count == 0;
+
+    /// <summary>Whether each statement is sent as its own command (SQLite), see the constructor.</summary>
+    public bool NamesPerStatement => _namesPerStatement;
 
     /// <summary>Whether any statement carries rendered rows (a text that is new each time).</summary>
     public bool Rendered => _first > 0 || _statements.Any(s => s.Read is null);

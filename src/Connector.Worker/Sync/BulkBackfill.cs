@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Threading.Channels;
 using Connector.Ledger.Checkpoints;
 using Connector.Referrals.Processing;
 using Connector.Salesforce;
@@ -151,80 +152,105 @@ public sealed partial class BulkBackfill
     private async Task<BackfillState> ApplyResultsAsync(ChangeEntity entity, SObjectDescription describe, ModstampRequest request, BackfillState state, CancellationToken cancellationToken)
     {
         var stream = StreamOf(entity);
-        var records = new BulkRecords(entity, describe);
-        var batchSize = _options.BulkApplyBatchSize;
-        var batch = new List<(SalesforceChange, Ledger.Checkpoints.StreamPosition?)>(batchSize);
-        var done = state.Done;
-        var maxSeen = state.MaxSeen;
         var clock = Stopwatch.StartNew();
-        var startedDone = done;
+        var startedDone = state.Done;
         var lastLog = TimeSpan.Zero;
         var coveredResyncs = entity == ChangeEntity.Opportunity ? _applier.PendingResyncs(ChangeEntity.Opportunity) : [];
-        var position = state.Position;
         var doneMetric = Metric("backfill_records_done", request.SObject);
         var rateMetric = Metric("backfill_records_per_second", request.SObject);
         _metrics.Set(Metric("backfill_records_total", request.SObject), state.Total);
 
-        async Task FlushAsync(bool complete)
+        // Reading (download + CSV parse) runs ahead of applying by a couple of batches, on the other core: the ledger
+        // apply is the slow side, and it should never wait for the network.
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var batches = Channel.CreateBounded<ReadBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var reader = Task.Run(() => ReadBatchesAsync(entity, describe, state, batches.Writer, reading.Token), reading.Token);
+        try
         {
-            var next = state with { Done = done + batch.Count, Position = position, MaxSeen = maxSeen, Complete = complete };
-            if (batch.Count == 0 && !complete)
+            await foreach (var read in batches.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                return;
+                var next = state with { Done = state.Done + read.Changes.Count, Position = read.Position, MaxSeen = read.MaxSeen, Complete = read.Last };
+                if (read.Changes.Count == 0)
+                {
+                    await _checkpoints.SaveCursorAsync(stream, next.Format(), cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    // Only the batch's last change carries the position: the ledger commits it with the batch's effects.
+                    read.Changes[^1] = (read.Changes[^1].Item1, Ledger.Checkpoints.StreamPosition.AtCursor(stream, next.Format()));
+                    await _applier.ApplySnapshotsAsync(read.Changes, "backfill", cancellationToken).ConfigureAwait(false);
+                }
+
+                state = next;
+                _metrics.Set(doneMetric, state.Done);
+                var elapsed = clock.Elapsed;
+                var rate = elapsed.TotalSeconds > 0 ? (state.Done - startedDone) / elapsed.TotalSeconds : 0;
+                _metrics.Set(rateMetric, (long)rate);
+                if (read.Last || elapsed - lastLog >= ProgressInterval)
+                {
+                    lastLog = elapsed;
+                    Log.Progress(_logger, request.SObject, state.Done, Math.Max(state.Done, state.Total), (long)rate);
+                }
             }
 
-            if (batch.Count == 0)
-            {
-                await _checkpoints.SaveCursorAsync(stream, next.Format(), cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                // Only the batch's last change carries the position: the ledger commits it with the batch's effects.
-                batch[^1] = (batch[^1].Item1, Ledger.Checkpoints.StreamPosition.AtCursor(stream, next.Format()));
-                await _applier.ApplySnapshotsAsync(batch, "backfill", cancellationToken).ConfigureAwait(false);
-            }
-
-            done = next.Done;
-            batch.Clear();
-            state = next;
-            _metrics.Set(doneMetric, done);
-            var elapsed = clock.Elapsed;
-            var rate = elapsed.TotalSeconds > 0 ? (done - startedDone) / elapsed.TotalSeconds : 0;
-            _metrics.Set(rateMetric, (long)rate);
-            if (complete || elapsed - lastLog >= ProgressInterval)
-            {
-                lastLog = elapsed;
-                Log.Progress(_logger, request.SObject, done, Math.Max(done, state.Total), (long)rate);
-            }
+            await reader.ConfigureAwait(false); // its failure, if any (the channel completes with it too)
         }
-
-        await foreach (var row in _bulk.ReadResultsAsync(state.JobId, state.Position, new BulkQueryOptions { MaxRecordsPerPage = _options.BulkPageSize }, cancellationToken)
-            .ConfigureAwait(false))
+        finally
         {
-            var change = records.ToChange(row, out var stamp);
-            var at = new ModstampPosition(SoqlValue.TruncateToSecond(stamp), change.RecordId);
-            if (maxSeen is not { } max || at.SystemModstamp > max.SystemModstamp || (at.SystemModstamp == max.SystemModstamp && string.CompareOrdinal(at.Id, max.Id) > 0))
-            {
-                maxSeen = at;
-            }
-
-            position = row.Position;
-            batch.Add((change, null));
-            if (batch.Count >= batchSize)
-            {
-                await FlushAsync(complete: false).ConfigureAwait(false);
-            }
+            await reading.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAny(reader).ConfigureAwait(false);
         }
-
-        await FlushAsync(complete: true).ConfigureAwait(false);
 
         // Opportunities whose re-read the processor asked for (converted leads backfilled just before) were linked
         // before this job read them: the job's rows were applied with the link in place, so those re-reads are done.
         _applier.ForgetResyncs(ChangeEntity.Opportunity, coveredResyncs);
         _metrics.Increment(Metric("backfill_runs_total", request.SObject));
-        Log.Completed(_logger, request.SObject, done - startedDone, clock.Elapsed.TotalSeconds, (long)((done - startedDone) / Math.Max(clock.Elapsed.TotalSeconds, 0.001)));
+        var count = state.Done - startedDone;
+        Log.Completed(_logger, request.SObject, count, clock.Elapsed.TotalSeconds, (long)(count / Math.Max(clock.Elapsed.TotalSeconds, 0.001)));
         return state;
     }
+
+    /// <summary>The job's rows from <paramref name="state"/>'s position on, as batches with the position after each; the last one marked.</summary>
+    private async Task ReadBatchesAsync(ChangeEntity entity, SObjectDescription describe, BackfillState state, ChannelWriter<ReadBatch> output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var records = new BulkRecords(entity, describe);
+            var batchSize = _options.BulkApplyBatchSize;
+            var batch = new List<(SalesforceChange, Ledger.Checkpoints.StreamPosition?)>(batchSize);
+            var position = state.Position;
+            var maxSeen = state.MaxSeen;
+            await foreach (var row in _bulk.ReadResultsAsync(state.JobId, state.Position, new BulkQueryOptions { MaxRecordsPerPage = _options.BulkPageSize }, cancellationToken)
+                .ConfigureAwait(false))
+            {
+                var change = records.ToChange(row, out var stamp);
+                var at = new ModstampPosition(SoqlValue.TruncateToSecond(stamp), change.RecordId);
+                if (maxSeen is not { } max || at.SystemModstamp > max.SystemModstamp || (at.SystemModstamp == max.SystemModstamp && string.CompareOrdinal(at.Id, max.Id) > 0))
+                {
+                    maxSeen = at;
+                }
+
+                position = row.Position;
+                batch.Add((change, null));
+                if (batch.Count >= batchSize)
+                {
+                    await output.WriteAsync(new ReadBatch(batch, position, maxSeen, Last: false), cancellationToken).ConfigureAwait(false);
+                    batch = new List<(SalesforceChange, Ledger.Checkpoints.StreamPosition?)>(batchSize);
+                }
+            }
+
+            await output.WriteAsync(new ReadBatch(batch, position, maxSeen, Last: true), cancellationToken).ConfigureAwait(false);
+            output.Complete();
+        }
+        catch (Exception e)
+        {
+            output.TryComplete(e);
+            throw;
+        }
+    }
+
+    /// <summary>Rows read and converted, with the results position after the last of them and the greatest (SystemModstamp, Id) so far.</summary>
+    private sealed record ReadBatch(List<(SalesforceChange, Ledger.Checkpoints.StreamPosition?)> Changes, BulkResultPosition Position, ModstampPosition? MaxSeen, bool Last);
 
     private static string Metric(string name, string sobject) => $"{name}{{sobject=\"{sobject}\"}}";
 
