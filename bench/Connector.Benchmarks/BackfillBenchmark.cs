@@ -130,7 +130,7 @@ internal static class BackfillBenchmark
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
-            await WaitReadyAsync(http, process, TimeSpan.FromHours(2), cancellationToken);
+            var peaks = await WaitReadyAsync(http, process, TimeSpan.FromHours(2), cancellationToken);
             var elapsed = clock.Elapsed;
             var (cpu, peakResident) = ProcessFigures(process.Id);
             var metrics = Parse(await http.GetStringAsync(new Uri("metrics", UriKind.Relative), cancellationToken));
@@ -157,6 +157,7 @@ internal static class BackfillBenchmark
 
             output.WriteLine($"  API calls                : {calls.Values.Sum():N0} ({string.Join(", ", calls.Select(c => $"{c.Key} {c.Value}"))})");
             output.WriteLine($"  connector peak memory    : {peakResident / mb:N0} MB resident (VmHWM of the connector's process)");
+            output.WriteLine($"  of which, sampled peaks  : GC heap {peaks.Heap / mb:N0} MB, GC committed {peaks.Committed / mb:N0} MB (every 0.5 s from /metrics)");
         }
         finally
         {
@@ -169,9 +170,11 @@ internal static class BackfillBenchmark
         }
     }
 
-    private static async Task WaitReadyAsync(HttpClient http, Process process, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Polls /readyz until the leader's first catch-up is done, sampling the connector's memory gauges meanwhile.</summary>
+    private static async Task<(double Heap, double Committed)> WaitReadyAsync(HttpClient http, Process process, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
+        double heap = 0, committed = 0;
         while (deadline.Elapsed < timeout)
         {
             if (process.HasExited)
@@ -181,10 +184,13 @@ internal static class BackfillBenchmark
 
             try
             {
+                var metrics = Parse(await http.GetStringAsync(new Uri("metrics", UriKind.Relative), cancellationToken));
+                heap = Math.Max(heap, metrics.GetValueOrDefault("connector_gc_heap_size_bytes"));
+                committed = Math.Max(committed, metrics.GetValueOrDefault("connector_gc_committed_bytes"));
                 using var response = await http.GetAsync(new Uri("readyz", UriKind.Relative), cancellationToken);
                 if (response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync(cancellationToken)).Contains("\"leaderReady\":true", StringComparison.Ordinal))
                 {
-                    return;
+                    return (heap, committed);
                 }
             }
             catch (HttpRequestException)
@@ -192,7 +198,7 @@ internal static class BackfillBenchmark
                 // Not listening yet.
             }
 
-            await Task.Delay(200, cancellationToken);
+            await Task.Delay(500, cancellationToken);
         }
 
         throw new TimeoutException($"The connector was not ready within {timeout}.");

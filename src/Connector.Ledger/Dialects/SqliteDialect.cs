@@ -56,7 +56,7 @@ internal sealed class SqliteDialect : OnConflictDialect, IAsyncDisposable
 
     // Page cache per connection. SQLite's default (2 MB) stops holding the referral indexes after some 100,000
     // referrals, and every insert then reads index pages back from the file: a large org's backfill slows as it goes.
-    private const int CacheKilobytes = 32 * 1024;
+    private const int CacheKilobytes = 16 * 1024;
 
     public override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
 

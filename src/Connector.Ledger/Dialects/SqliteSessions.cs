@@ -23,8 +23,11 @@ internal sealed class SqliteSession : IAsyncDisposable
 
     public SqliteConnection Connection { get; }
 
-    /// <summary>The command for <paramref name="sql"/> (compiled on its first run), with no parameters, in <paramref name="transaction"/>.</summary>
-    public SqliteCommand Command(string sql, SqliteTransaction? transaction)
+    /// <summary>
+    /// The command for <paramref name="sql"/> (compiled on its first run) in <paramref name="transaction"/>, with no
+    /// parameters unless <paramref name="keepParameters"/> (the caller rebinds those of its last run).
+    /// </summary>
+    public SqliteCommand Command(string sql, SqliteTransaction? transaction, bool keepParameters = false)
     {
         if (!_commands.TryGetValue(sql, out var command))
         {
@@ -39,7 +42,11 @@ internal sealed class SqliteSession : IAsyncDisposable
         }
 
         command.Transaction = transaction;
-        command.Parameters.Clear();
+        if (!keepParameters)
+        {
+            command.Parameters.Clear();
+        }
+
         return command;
     }
 

@@ -448,8 +448,13 @@ public sealed class LedgerStore
         {
             if (session is not null)
             {
-                var cached = session.Command(sql, (SqliteTransaction)transaction);
-                parameters.AddParameters(cached, null!);
+                var cached = session.Command(sql, (SqliteTransaction)transaction, keepParameters: true);
+                if (!WriteCommand.TryRebind(parameters, cached))
+                {
+                    cached.Parameters.Clear();
+                    parameters.AddParameters(cached, null!);
+                }
+
                 await cached.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data;
+using System.Globalization;
 using System.Linq.Expressions;
 using System.Reflection;
 using System.Text;
@@ -22,7 +23,7 @@ internal sealed partial class RowStatement
     // SQLite finds each bound parameter's index by a linear search of the statement's names (and Microsoft.Data.Sqlite
     // binds by name), so binding is quadratic in a statement's parameters: 500 rows of 12 columns cost more to bind
     // than to insert. In-process, a statement more costs next to nothing, so SQLite gets short statements.
-    private const int SqliteParametersPerStatement = 96;
+    private const int SqliteParametersPerStatement = 40;
 
     private readonly Func<IReadOnlyList<string>, string> _build;
     private readonly string[] _literals;
@@ -56,6 +57,26 @@ internal sealed partial class RowStatement
     {
         var budget = command.NamesPerStatement ? SqliteParametersPerStatement : MaxParametersPerStatement;
         var perStatement = Math.Clamp(budget / Math.Max(1, _names.Length), 1, MaxRowsPerStatement);
+        if (command.NamesPerStatement)
+        {
+            // Each statement numbers its parameters from 0, so the text for k rows is always the same: built once.
+            for (var first = 0; first < rows.Count; first += perStatement)
+            {
+                var count = Math.Min(perStatement, rows.Count - first);
+                for (var r = first; r < first + count; r++)
+                {
+                    foreach (var name in _names)
+                    {
+                        command.AddValue(rows[r](name));
+                    }
+                }
+
+                command.Append(_texts.GetOrAdd(count, Text));
+            }
+
+            return;
+        }
+
         foreach (var chunk in rows.Chunk(perStatement))
         {
             var rendered = new List<string>(chunk.Length);
@@ -72,6 +93,27 @@ internal sealed partial class RowStatement
 
             command.Append(_build(rendered));
         }
+    }
+
+    private readonly ConcurrentDictionary<int, string> _texts = new();
+
+    /// <summary>The statement for <paramref name="rows"/> rows with parameters @w_0, @w_1… in row order.</summary>
+    private string Text(int rows)
+    {
+        var rendered = new List<string>(rows);
+        var parameter = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            var row = new StringBuilder(_literals[0]);
+            for (var i = 0; i < _names.Length; i++)
+            {
+                row.Append(CultureInfo.InvariantCulture, $"@w_{parameter++}").Append(_literals[i + 1]);
+            }
+
+            rendered.Add(row.ToString());
+        }
+
+        return _build(rendered);
     }
 
     /// <summary>A row's values by parameter name: the stamps first, then the row's properties of that name.</summary>
@@ -142,6 +184,9 @@ internal sealed class WriteCommand
         return $"@w_{(_namesPerStatement ? 0 : _first) + _values.Count - 1}";
     }
 
+    /// <summary>A new parameter of the statement being rendered whose placeholder the caller knows (@w_ and its position).</summary>
+    public void AddValue(object? value) => _values.Add(value);
+
     /// <summary>Ends the statement being rendered: <paramref name="sql"/> uses the parameters added since the last one.</summary>
     public void Append(string sql)
     {
@@ -166,8 +211,33 @@ internal sealed class WriteCommand
     public IEnumerable<(string Sql, SqlMapper.IDynamicParameters Parameters)> Separate() =>
         _statements.Select(s => (s.Sql, (SqlMapper.IDynamicParameters)s));
 
+    /// <summary>
+    /// Binds a rows statement's values to <paramref name="command"/>'s parameters in place when it holds that
+    /// statement's parameters from its last run (same text, so same names in the same order): no new parameter objects
+    /// for a kept command that writes thousands of rows. False when there is nothing to reuse.
+    /// </summary>
+    public static bool TryRebind(SqlMapper.IDynamicParameters parameters, System.Data.Common.DbCommand command) =>
+        parameters is Statement { Read: null } statement && statement.Rebind(command);
+
     private sealed record Statement(string Sql, int First, List<object?> Values, object? Read, bool BindReadDirectly = false) : SqlMapper.IDynamicParameters
     {
+        public bool Rebind(System.Data.Common.DbCommand command)
+        {
+            if (command.Parameters.Count != Values.Count || Values.Count == 0)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < Values.Count; i++)
+            {
+                var parameter = command.Parameters[i];
+                parameter.ResetDbType();
+                LedgerTypeHandlers.Bind(parameter, Values[i]);
+            }
+
+            return true;
+        }
+
         void SqlMapper.IDynamicParameters.AddParameters(IDbCommand command, SqlMapper.Identity identity)
         {
             if (Read is not null && !BindReadDirectly)

@@ -133,6 +133,15 @@ public static class ConnectorHost
                 ["program_loaded"] = program.IsLoaded ? 1 : 0,
                 ["api_calls_waiting"] = budget.WaitingCalls,
             };
+            // Memory, so a backfill's footprint can be watched (and a leak told from a large batch).
+            var gc = GC.GetGCMemoryInfo();
+            using (var process = System.Diagnostics.Process.GetCurrentProcess())
+            {
+                gauges["process_resident_memory_bytes"] = process.WorkingSet64;
+            }
+
+            gauges["gc_heap_size_bytes"] = gc.HeapSizeBytes;
+            gauges["gc_committed_bytes"] = gc.TotalCommittedBytes;
             if (budget.Snapshot is { } usage)
             {
                 gauges["api_daily_used"] = usage.Used;
