@@ -7,12 +7,20 @@ using Connector.SalesforceEmulator.Limits;
 namespace Connector.SalesforceEmulator.Rest;
 
 /// <summary>
-/// Composite (≤ 25 dependent subrequests, one API call, optional allOrNone in one transaction, @{ref.path}
-/// references) and Composite Batch (≤ 25 independent subrequests, each one API call) — fact sheet §2.9.
+/// Composite (≤ 25 dependent subrequests, of which ≤ 5 sObject Collections or query ones, one API call, optional
+/// allOrNone in one transaction, @{ref.path} references) and Composite Batch (≤ 25 independent subrequests, each one
+/// API call) — fact sheet §2.9.
 /// </summary>
 public static partial class CompositeEndpoints
 {
     public const int MaxSubrequests = 25;
+
+    /// <summary>
+    /// "Up to 5 of these subrequests can be sObject Collections or query operations, including Query and QueryAll
+    /// requests" (REST API guide, Composite). A collection subrequest carries up to 200 records, so one Composite call
+    /// writes at most 1,000 records through collections.
+    /// </summary>
+    public const int MaxCollectionOrQuerySubrequests = 5;
 
     private static readonly string[] ForbiddenHeaders = ["Accept", "Authorization", "Content-Type"];
 
@@ -44,6 +52,14 @@ public static partial class CompositeEndpoints
         if (duplicates is not null)
         {
             throw new SalesforceException(400, "INVALID_INPUT", $"Duplicate ReferenceId provided in the request: {duplicates.Key}");
+        }
+
+        var heavy = parsed.Count(s => IsCollectionOrQuery(s.Url));
+        if (heavy > MaxCollectionOrQuerySubrequests)
+        {
+            // The whole request is refused before anything runs, as for too many subrequests.
+            throw new SalesforceException(400, "LIMIT_EXCEEDED",
+                $"Limit Exceeded: Too many sObject Collections or query subrequests: {heavy}. Max: {MaxCollectionOrQuerySubrequests}");
         }
 
         var results = new Dictionary<string, SubResponse>(StringComparer.Ordinal);
@@ -148,6 +164,25 @@ public static partial class CompositeEndpoints
         }
 
         return RestErrors.Json(200, new JsonObject { ["hasErrors"] = hasErrors, ["results"] = results });
+    }
+
+    /// <summary>sObject Collections (/composite/sobjects…) or a query (/query, /queryAll, and their next-page URLs).</summary>
+    internal static bool IsCollectionOrQuery(string url)
+    {
+        var path = url.Split('?', 2)[0];
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        // services / data / vNN.N / resource…
+        var version = Array.FindIndex(segments, s => s.Length > 1 && s[0] == 'v' && char.IsAsciiDigit(s[1]));
+        if (version < 0 || version + 1 >= segments.Length)
+        {
+            return false;
+        }
+
+        var resource = segments[version + 1];
+        return resource.Equals("query", StringComparison.OrdinalIgnoreCase)
+            || resource.Equals("queryAll", StringComparison.OrdinalIgnoreCase)
+            || (resource.Equals("composite", StringComparison.OrdinalIgnoreCase) && version + 2 < segments.Length
+                && segments[version + 2].Equals("sobjects", StringComparison.OrdinalIgnoreCase));
     }
 
     private sealed record Subrequest(string Method, string Url, string ReferenceId, JsonNode? Body, IReadOnlyDictionary<string, string> Headers);

@@ -104,4 +104,148 @@ public sealed class CompositeEndpointsTests(EmulatorFixture fx)
             Assert.Equal(200, batchJson.GetProperty("results")[4].GetProperty("statusCode").GetInt32());
         }
     }
+
+    [Fact]
+    public async Task Composite_FiveCollectionUpdates_Write1000OwnersInOneApiCall_AutoAssignFalseKeepsThem()
+    {
+        var (server, http) = await EmulatorFixture.StartAsync();
+        await using (server)
+        using (http)
+        {
+            var bootstrap = server.Get<Connector.SalesforceEmulator.Seeding.OrgBootstrap>();
+            var me = bootstrap.IntegrationUserId;
+            var ids = await CreateLeadsAsync(http, 1000);
+            var usage = server.Get<Connector.SalesforceEmulator.Limits.ApiUsage>();
+            var before = usage.Used;
+
+            // Four subrequests say FALSE; the fifth sends no header, so the org's assignment rule runs there.
+            using var response = await http.PostAsync($"{V}/composite", Json.Body(new
+            {
+                allOrNone = false,
+                compositeRequest = Enumerable.Range(0, 5).Select(i => new
+                {
+                    method = "PATCH",
+                    url = $"{V}/composite/sobjects",
+                    referenceId = $"owners{i}",
+                    body = new
+                    {
+                        allOrNone = false,
+                        records = ids.Skip(i * 200).Take(200).Select(id => new Dictionary<string, object> { ["attributes"] = new { type = "Lead" }, ["Id"] = id, ["OwnerId"] = me }),
+                    },
+                    httpHeaders = i < 4 ? new Dictionary<string, string> { ["Sforce-Auto-Assign"] = "FALSE" } : [],
+                }),
+            }));
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(1, usage.Used - before);
+            var results = (await response.ReadAsync()).GetProperty("compositeResponse").EnumerateArray().ToList();
+            Assert.Equal(["owners0", "owners1", "owners2", "owners3", "owners4"], results.Select(r => r.Str("referenceId")));
+            Assert.All(results, r => Assert.Equal(200, r.GetProperty("httpStatusCode").GetInt32()));
+            Assert.All(results, r => Assert.Equal(200, r.GetProperty("body").EnumerateArray().Count(x => x.GetProperty("success").GetBoolean())));
+            Assert.Equal(ids.Skip(200).Take(200), results[1].GetProperty("body").EnumerateArray().Select(x => x.Str("id")));
+            var owners = server.Store.Read(org => ids.Select(id => (string?)org.Find(id)!.Get("OwnerId")).ToList());
+            Assert.All(owners.Take(800), o => Assert.Equal(me, o));
+            Assert.All(owners.Skip(800), o => Assert.Contains(o, bootstrap.SalesRepIds));
+        }
+    }
+
+    [Fact]
+    public async Task Composite_CollectionSubrequests_FailIndependentlyWithoutAllOrNone()
+    {
+        var ids = await CreateLeadsAsync(fx.Http, 2);
+        var tooMany = Enumerable.Range(0, 201).Select(_ => new Dictionary<string, object> { ["attributes"] = new { type = "Lead" }, ["Id"] = ids[0], ["Company"] = "X" });
+
+        using var response = await fx.Http.PostAsync($"{V}/composite", Json.Body(new
+        {
+            allOrNone = false,
+            compositeRequest = new object[]
+            {
+                new { method = "PATCH", url = $"{V}/composite/sobjects", referenceId = "tooMany", body = new { records = tooMany } },
+                new
+                {
+                    method = "PATCH", url = $"{V}/composite/sobjects", referenceId = "mixed",
+                    body = new
+                    {
+                        records = new object[]
+                        {
+                            new Dictionary<string, object> { ["attributes"] = new { type = "Lead" }, ["Id"] = ids[1], ["Company"] = "Mixed Ok" },
+                            new Dictionary<string, object> { ["attributes"] = new { type = "Lead" }, ["Id"] = ids[0], ["Email"] = "not an email" },
+                        },
+                    },
+                },
+            },
+        }));
+
+        var results = (await response.ReadAsync()).GetProperty("compositeResponse").EnumerateArray().ToList();
+        Assert.Equal(400, results[0].GetProperty("httpStatusCode").GetInt32());
+        Assert.Equal("EXCEEDED_ID_LIMIT", results[0].GetProperty("body")[0].Str("errorCode"));
+        Assert.Equal(200, results[1].GetProperty("httpStatusCode").GetInt32());
+        var records = results[1].GetProperty("body").EnumerateArray().ToList();
+        Assert.True(records[0].GetProperty("success").GetBoolean());
+        Assert.Equal("INVALID_EMAIL_ADDRESS", records[1].GetProperty("errors")[0].Str("statusCode"));
+        Assert.Equal("Mixed Ok", fx.Server.Store.Read(org => (string?)org.Find(ids[1])!.Get("Company")));
+    }
+
+    [Fact]
+    public async Task Composite_MoreThanFiveCollectionOrQuerySubrequests_IsRejectedBeforeAnythingRuns()
+    {
+        var ids = await CreateLeadsAsync(fx.Http, 1);
+        var name = "Capped " + Guid.NewGuid().ToString("N")[..6];
+        var collections = Enumerable.Range(0, 4).Select(i => (object)new
+        {
+            method = "PATCH", url = $"{V}/composite/sobjects", referenceId = $"c{i}",
+            body = new { records = new[] { new Dictionary<string, object> { ["attributes"] = new { type = "Lead" }, ["Id"] = ids[0], ["Company"] = name } } },
+        });
+        var queries = new object[]
+        {
+            new { method = "GET", url = $"{V}/query?q=SELECT+Id+FROM+Lead+LIMIT+1", referenceId = "q1" },
+            new { method = "GET", url = $"{V}/queryAll?q=SELECT+Id+FROM+Lead+LIMIT+1", referenceId = "q2" },
+        };
+
+        using var rejected = await fx.Http.PostAsync($"{V}/composite", Json.Body(new { compositeRequest = collections.Concat(queries) }));
+        using var accepted = await fx.Http.PostAsync($"{V}/composite", Json.Body(new
+        {
+            // Five heavy subrequests plus plain sObject ones are within the limits.
+            compositeRequest = collections.Concat(queries.Take(1)).Append(new { method = "GET", url = $"{V}/sobjects/Lead/{ids[0]}?fields=Company", referenceId = "plain" }),
+        }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
+        var error = (await rejected.ReadAsync())[0];
+        Assert.Equal("LIMIT_EXCEEDED", error.Str("errorCode"));
+        Assert.Contains("Max: 5", error.Str("message"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        var results = (await accepted.ReadAsync()).GetProperty("compositeResponse").EnumerateArray().ToList();
+        Assert.Equal(name, results[5].GetProperty("body").Str("Company"));
+    }
+
+    [Theory]
+    [InlineData("/services/data/v62.0/composite/sobjects", true)]
+    [InlineData("/services/data/v62.0/composite/sobjects/Advocate__c/External_Key__c", true)]
+    [InlineData("/services/data/v62.0/query?q=SELECT+Id+FROM+Lead", true)]
+    [InlineData("/services/data/v62.0/query/01gD0000002HU6KIAW-2000", true)]
+    [InlineData("/services/data/v62.0/queryAll?q=SELECT+Id+FROM+Lead", true)]
+    [InlineData("/services/data/v62.0/sobjects/Lead/00Q000000000001", false)]
+    [InlineData("/services/data/v62.0/sobjects/Lead/describe", false)]
+    [InlineData("/services/data/v62.0/limits", false)]
+    public void CollectionOrQuery_IsRecognisedByItsResource(string url, bool heavy) =>
+        Assert.Equal(heavy, Connector.SalesforceEmulator.Rest.CompositeEndpoints.IsCollectionOrQuery(url));
+
+    private static async Task<List<string>> CreateLeadsAsync(HttpClient http, int count)
+    {
+        var ids = new List<string>(count);
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        for (var start = 0; start < count; start += 200)
+        {
+            using var response = await http.PostAsync($"{V}/composite/sobjects", Json.Body(new
+            {
+                records = Enumerable.Range(start, Math.Min(200, count - start)).Select(i => new Dictionary<string, object>
+                {
+                    ["attributes"] = new { type = "Lead" }, ["LastName"] = $"Bulk{tag}{i}", ["Company"] = "Composite Inc",
+                }),
+            }));
+            ids.AddRange((await response.ReadAsync()).EnumerateArray().Select(r => r.Str("id")));
+        }
+
+        return ids;
+    }
 }
