@@ -20,6 +20,12 @@ public sealed class SalesforceWrites
     /// <summary>Records per sObject Collections call.</summary>
     public const int MaxBatch = 200;
 
+    /// <summary>sObject Collections subrequests one Composite call may carry (Salesforce's cap, fact sheet §2.9).</summary>
+    public const int MaxCollectionSubrequests = 5;
+
+    /// <summary>Records one Composite call of collection subrequests writes at most: 5 × 200.</summary>
+    public const int MaxCompositeRecords = MaxBatch * MaxCollectionSubrequests;
+
     private static readonly JsonSerializerOptions DefaultJson = new(SalesforceJson.Options)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -104,6 +110,100 @@ public sealed class SalesforceWrites
         return new UpsertResult(result.Id, result.Created ?? response.StatusCode == HttpStatusCode.Created);
     }
 
+    /// <summary>
+    /// Sends several collection writes through Composite (fact sheet §2.9): each write is cut into subrequests of at
+    /// most 200 records, at most 5 subrequests per Composite call, so up to 1,000 records cost one API call whatever
+    /// their objects and operations. allOrNone is false at both levels: every subrequest and every record stands
+    /// alone. Returns, for each write, its records' results in input order (<see cref="RecordResult.Index"/> counts
+    /// within the write). A subrequest refused as a whole (malformed, a field the org lacks) fails each of its records
+    /// with the subrequest's errors; the other subrequests' records keep their own outcomes. If a Composite call after
+    /// the first fails at the HTTP level, <see cref="PartialWriteException"/> carries the results of the calls before
+    /// it, their indexes counted across the writes' records laid end to end.
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<RecordResult>>> WriteCompositeAsync(IReadOnlyList<CollectionWrite> writes,
+        CallPriority priority = CallPriority.Normal, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        var subrequests = new List<CompositeSubrequest>();
+        var offsets = new int[writes.Count];
+        for (int w = 0, offset = 0; w < writes.Count; offset += writes[w].Records.Count, w++)
+        {
+            ArgumentNullException.ThrowIfNull(writes[w], nameof(writes));
+            offsets[w] = offset;
+            for (var start = 0; start < writes[w].Records.Count; start += MaxBatch)
+            {
+                subrequests.Add(new CompositeSubrequest($"w{w}_{start}", w, start, Math.Min(MaxBatch, writes[w].Records.Count - start)));
+            }
+        }
+
+        var results = writes.Select(w => new RecordResult[w.Records.Count]).ToArray();
+        var calls = 0;
+        for (var first = 0; first < subrequests.Count; first += MaxCollectionSubrequests)
+        {
+            var chunk = subrequests.GetRange(first, Math.Min(MaxCollectionSubrequests, subrequests.Count - first));
+            var payload = new JsonObject
+            {
+                ["allOrNone"] = false,
+                ["compositeRequest"] = new JsonArray([.. chunk.Select(c => Subrequest(writes[c.Write], c))]),
+            };
+            using var request = new HttpRequestMessage(HttpMethod.Post, _http.Api("composite"))
+            {
+                Content = JsonContent.Create(payload, options: SalesforceJson.Options),
+            }.WithPriority(priority).AsIdempotent(chunk.All(c => writes[c.Write].Idempotent));
+            try
+            {
+                calls++;
+                using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                var answer = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken).ConfigureAwait(false);
+                var byReference = CompositeAnswer.Parse(answer);
+                foreach (var c in chunk)
+                {
+                    var sub = byReference.TryGetValue(c.ReferenceId, out var found) ? found
+                        : throw new JsonException($"Composite answered without a result for subrequest {c.ReferenceId}.");
+                    foreach (var r in CompositeAnswer.RecordResults(sub, c.Start, c.Count))
+                    {
+                        results[c.Write][r.Index] = r;
+                    }
+                }
+            }
+            catch (Exception e) when (first > 0 && e is not OperationCanceledException)
+            {
+                var completed = subrequests.Take(first)
+                    .SelectMany(c => results[c.Write].Skip(c.Start).Take(c.Count).Select(r => r with { Index = offsets[c.Write] + r.Index }))
+                    .ToList();
+                throw new PartialWriteException(completed, offsets[chunk[0].Write] + chunk[0].Start, e);
+            }
+        }
+
+        for (var w = 0; w < writes.Count; w++)
+        {
+            Log.CollectionWritten(_logger, "Composite " + writes[w].Operation, writes[w].Records.Count, writes[w].SObject, results[w].Count(r => !r.Success), calls);
+        }
+
+        return results;
+    }
+
+    private JsonObject Subrequest(CollectionWrite write, CompositeSubrequest c)
+    {
+        var records = write.Records.Skip(c.Start).Take(c.Count).ToList();
+        var subrequest = new JsonObject
+        {
+            ["method"] = write.Method.Method,
+            ["url"] = "/" + _http.Api(write.Relative).TrimStart('/'),
+            ["referenceId"] = c.ReferenceId,
+            ["body"] = new JsonObject { ["allOrNone"] = false, ["records"] = new JsonArray([.. records.Select(r => r.DeepClone())]) },
+        };
+        // Only Sforce-Auto-Assign travels per subrequest; Accept, Authorization and Content-Type are refused there.
+        if (write.AutoAssignHeader(records) is { } autoAssign)
+        {
+            subrequest["httpHeaders"] = new JsonObject { ["Sforce-Auto-Assign"] = autoAssign };
+        }
+
+        return subrequest;
+    }
+
+    private sealed record CompositeSubrequest(string ReferenceId, int Write, int Start, int Count);
+
     private async Task<IReadOnlyList<RecordResult>> WriteAsync<T>(string operation, HttpMethod method, string relative, string sObject, IReadOnlyList<T> records,
         string? requiredField, bool idempotent, WriteOptions? options, CancellationToken cancellationToken)
     {
@@ -115,26 +215,7 @@ public sealed class SalesforceWrites
             throw new ArgumentException($"AllOrNone is atomic within one call of at most {MaxBatch} records; {records.Count} would span several.", nameof(options));
         }
 
-        var bodies = new List<JsonObject>(records.Count);
-        for (var i = 0; i < records.Count; i++)
-        {
-            var body = ToJsonObject(records[i], options);
-            if (requiredField is not null && !body.Any(p => p.Key.Equals(requiredField, StringComparison.OrdinalIgnoreCase) && p.Value is not null))
-            {
-                throw new ArgumentException($"Record {i} has no {requiredField}: {operation.ToLowerInvariant()} needs it on every record.", nameof(records));
-            }
-
-            body.Remove("attributes");
-            var withType = new JsonObject { ["attributes"] = new JsonObject { ["type"] = sObject } };
-            foreach (var (key, value) in body.ToList())
-            {
-                body.Remove(key);
-                withType[key] = value;
-            }
-
-            bodies.Add(withType);
-        }
-
+        var bodies = Bodies(operation, sObject, records, requiredField, options.Json);
         var results = new List<RecordResult>(records.Count);
         var calls = 0;
         for (var start = 0; start < bodies.Count; start += MaxBatch)
@@ -169,23 +250,58 @@ public sealed class SalesforceWrites
         return results;
     }
 
-    private static JsonObject ToJsonObject<T>(T record, WriteOptions options)
+    private static JsonObject ToJsonObject<T>(T record, WriteOptions options) => ToJsonObject(record, options.Json);
+
+    private static JsonObject ToJsonObject<T>(T record, JsonSerializerOptions? json)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var node = record is JsonObject o ? o.DeepClone() : JsonSerializer.SerializeToNode(record, options.Json ?? DefaultJson);
+        var node = record is JsonObject o ? o.DeepClone() : JsonSerializer.SerializeToNode(record, json ?? DefaultJson);
         return node as JsonObject ?? throw new ArgumentException($"A {typeof(T).Name} does not serialize to a JSON object.", nameof(record));
     }
 
+    /// <summary>Records as collection rows: JSON objects led by <c>attributes.type</c>, each carrying <paramref name="requiredField"/> when given.</summary>
+    internal static List<JsonObject> Bodies<T>(string operation, string sObject, IReadOnlyList<T> records, string? requiredField, JsonSerializerOptions? json)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sObject);
+        ArgumentNullException.ThrowIfNull(records);
+        var bodies = new List<JsonObject>(records.Count);
+        for (var i = 0; i < records.Count; i++)
+        {
+            var body = ToJsonObject(records[i], json);
+            if (requiredField is not null && !body.Any(p => p.Key.Equals(requiredField, StringComparison.OrdinalIgnoreCase) && p.Value is not null))
+            {
+                throw new ArgumentException($"Record {i} has no {requiredField}: {operation.ToLowerInvariant()} needs it on every record.", nameof(records));
+            }
+
+            body.Remove("attributes");
+            var withType = new JsonObject { ["attributes"] = new JsonObject { ["type"] = sObject } };
+            foreach (var (key, value) in body.ToList())
+            {
+                body.Remove(key);
+                withType[key] = value;
+            }
+
+            bodies.Add(withType);
+        }
+
+        return bodies;
+    }
+
+    /// <summary>
+    /// Sforce-Auto-Assign: as asked, else FALSE when any record sets OwnerId (an assignment rule would otherwise
+    /// overwrite the owner chosen, fact sheet §3.1), else none (Salesforce's default, TRUE).
+    /// </summary>
+    internal static string? AutoAssignValue(bool? autoAssign, IEnumerable<JsonObject> records) => autoAssign switch
+    {
+        true => "TRUE",
+        false => "FALSE",
+        null when records.Any(r => r.Any(p => p.Key.Equals("OwnerId", StringComparison.OrdinalIgnoreCase) && p.Value is not null)) => "FALSE",
+        null => null,
+    };
+
     private static void AddAutoAssign(HttpRequestMessage request, WriteOptions options, IEnumerable<JsonObject> records)
     {
-        var value = options.AutoAssign switch
-        {
-            true => "TRUE",
-            false => "FALSE",
-            null when records.Any(r => r.Any(p => p.Key.Equals("OwnerId", StringComparison.OrdinalIgnoreCase) && p.Value is not null)) => "FALSE",
-            null => null,
-        };
-        if (value is not null)
+        if (AutoAssignValue(options.AutoAssign, records) is { } value)
         {
             request.Headers.TryAddWithoutValidation("Sforce-Auto-Assign", value);
         }
