@@ -50,6 +50,6 @@ public static class CompositeAnswer
             errors = [new SalesforceError($"HTTP_{subresult.HttpStatusCode}", $"Composite subrequest {subresult.ReferenceId} failed without an error body", [])];
         }
 
-        return Enumerable.Range(firstIndex, count).Select(i => new RecordResult(i, null, false, null, errors)).ToList();
+        return Enumerable.Range(firstIndex, count).Select(i => new RecordResult(i, null, false, null, errors) { CallRefused = true }).ToList();
     }
 }

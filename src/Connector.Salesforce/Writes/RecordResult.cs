@@ -9,6 +9,12 @@ namespace Connector.Salesforce.Writes;
 /// </summary>
 public sealed record RecordResult(int Index, string? Id, bool Success, bool? Created, IReadOnlyList<SalesforceError> Errors)
 {
+    /// <summary>
+    /// The record was never looked at: the Composite subrequest carrying it was refused as a whole (malformed, a field
+    /// the org lacks), and <see cref="Errors"/> are that refusal's, shared by every record of the subrequest.
+    /// </summary>
+    public bool CallRefused { get; init; }
+
     /// <summary>Parses a collection answer (an array in request order), numbering rows from <paramref name="firstIndex"/>.</summary>
     public static IReadOnlyList<RecordResult> ParseBatch(JsonElement results, int firstIndex)
     {

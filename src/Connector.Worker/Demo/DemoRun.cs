@@ -57,7 +57,6 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
             ["Salesforce:PrivateKeyFile"] = Path.Combine(AppContext.BaseDirectory, "Dev", "jwt-signing-key.DEVELOPMENT-ONLY.pem"),
             ["Ledger:Provider"] = "Sqlite",
             ["Ledger:ConnectionString"] = new SqliteConnectionStringBuilder { DataSource = ledgerFile }.ConnectionString,
-            ["Worker:Outbox:Linger"] = "00:00:00.500",
             ["Worker:Outbox:VerifyOwners"] = "false",
             ["Worker:Sync:ProfileInterval"] = "00:00:05",
             ["Worker:Rewards:Formula"] = "RevenueShare",

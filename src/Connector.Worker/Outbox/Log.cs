@@ -22,6 +22,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 5105, Level = LogLevel.Error, Message = "Outbox pass failed; trying again in {DelayMs} ms")]
     public static partial void PassFailed(ILogger logger, Exception exception, long delayMs);
 
-    [LoggerMessage(EventId = 5106, Level = LogLevel.Information, Message = "Outbox dispatcher started: batches of {BatchSize}, linger {LingerMs} ms, at most {MaxAttempts} attempts")]
-    public static partial void Started(ILogger logger, int batchSize, long lingerMs, int maxAttempts);
+    [LoggerMessage(EventId = 5106, Level = LogLevel.Information, Message = "Outbox dispatcher started: batches of up to {BatchSize} in one Composite call, linger {LingerMs} ms (early after {QuietMs} ms without arrivals; profile writes up to {BackgroundMs} ms), at most {MaxAttempts} attempts")]
+    public static partial void Started(ILogger logger, int batchSize, long lingerMs, long quietMs, long backgroundMs, int maxAttempts);
 }

@@ -8,13 +8,35 @@ public sealed class OutboxOptions : IValidatableObject
 {
     public const string SectionName = "Worker:Outbox";
 
-    /// <summary>Records per flush; one sObject Collections call takes at most 200.</summary>
-    [Range(1, SalesforceWrites.MaxBatch, ErrorMessage = SectionName + ":BatchSize must be between {1} and {2} (sObject Collections takes at most 200 records per call).")]
-    public int BatchSize { get; set; } = SalesforceWrites.MaxBatch;
+    /// <summary>
+    /// Messages per flush. A flush is one Composite call of at most five sObject Collections subrequests of 200
+    /// records, so at most 1,000 writes; fewer when they span several objects or kinds.
+    /// </summary>
+    [Range(1, SalesforceWrites.MaxCompositeRecords, ErrorMessage = SectionName + ":BatchSize must be between {1} and {2} (one Composite call carries at most 5 sObject Collections subrequests of 200 records).")]
+    public int BatchSize { get; set; } = SalesforceWrites.MaxCompositeRecords;
 
-    /// <summary>How long the oldest pending message may wait for company before a partial batch is sent.</summary>
+    /// <summary>
+    /// The longest an owner change waits for company before a batch that is not full goes out: the bound on what
+    /// batching adds to lead routing's latency. With leads arriving steadily, batches go out every Linger.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = SectionName + ":Linger must be between {1} and {2}.")]
-    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(1000);
+
+    /// <summary>
+    /// A batch with owner changes goes out early when no new message has joined it for this long: the burst is over
+    /// (or it is a trickle), and waiting out the rest of <see cref="Linger"/> would add latency without saving calls.
+    /// At or above Linger it never acts.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = SectionName + ":QuietPeriod must be between {1} and {2}.")]
+    public TimeSpan QuietPeriod { get; set; } = TimeSpan.FromMilliseconds(400);
+
+    /// <summary>
+    /// The longest a profile write (ProfileUpdate, ProfileUpsert) waits: while leads flow it rides along with the next
+    /// owner changes' flush (they go out at least every <see cref="Linger"/>), otherwise it goes on its own after this.
+    /// ProfileSync already gathers a whole interval's profile changes into one burst, so a few seconds are enough.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = SectionName + ":BackgroundLinger must be between {1} and {2}.")]
+    public TimeSpan BackgroundLinger { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>How often an idle dispatcher looks for new messages (the sync path can wake it sooner with <see cref="OutboxDispatcher.Notify"/>).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00", ErrorMessage = SectionName + ":PollInterval must be between {1} and {2}.")]
@@ -53,6 +75,7 @@ public sealed class OutboxOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+
         if (RetryBaseDelay > RetryMaxDelay)
         {
             yield return new ValidationResult($"{SectionName}:RetryBaseDelay ({RetryBaseDelay}) must not exceed {SectionName}:RetryMaxDelay ({RetryMaxDelay}).", [nameof(RetryBaseDelay)]);

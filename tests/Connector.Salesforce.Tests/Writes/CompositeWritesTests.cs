@@ -114,7 +114,7 @@ public sealed class CompositeWritesTests
         Assert.Equal(404, sub.HttpStatusCode);
         Assert.Equal([200, 201, 202], results.Select(r => r.Index));
         Assert.All(results, r => Assert.Equal(("NOT_FOUND", "The requested resource does not exist"), (r.Errors[0].ErrorCode, r.Errors[0].Message)));
-        Assert.All(results, r => Assert.False(r.Success));
+        Assert.All(results, r => Assert.True(!r.Success && r.CallRefused));
     }
 
     [Fact]
@@ -139,6 +139,7 @@ public sealed class CompositeWritesTests
         var results = CompositeAnswer.RecordResults(CompositeAnswer.Parse(doc.RootElement)["w0_0"], 0, 2);
 
         Assert.True(results[0].Success);
+        Assert.False(results[1].CallRefused);
         Assert.Equal("001xx0000004GxDAAU", results[0].Id);
         Assert.Equal("MALFORMED_ID", results[1].Errors[0].ErrorCode);
         Assert.Equal(["Id"], results[1].Errors[0].Fields);

@@ -54,6 +54,7 @@ public sealed class OutboxHarness : IAsyncDisposable
             ["Ledger:Provider"] = "Sqlite",
             ["Ledger:ConnectionString"] = new SqliteConnectionStringBuilder { DataSource = ledgerFile }.ConnectionString,
             ["Worker:Outbox:Linger"] = "00:00:00",
+            ["Worker:Outbox:BackgroundLinger"] = "00:00:00",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

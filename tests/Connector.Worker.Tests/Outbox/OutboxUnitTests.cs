@@ -85,7 +85,9 @@ public sealed class OutboxUnitTests
     }
 
     [Theory]
-    [InlineData("BatchSize", "201", "Worker:Outbox:BatchSize")]
+    [InlineData("BatchSize", "1001", "Worker:Outbox:BatchSize")]
+    [InlineData("QuietPeriod", "00:02:00", "Worker:Outbox:QuietPeriod")]
+    [InlineData("BackgroundLinger", "-00:00:01", "Worker:Outbox:BackgroundLinger")]
     [InlineData("BatchSize", "0", "Worker:Outbox:BatchSize")]
     [InlineData("MaxAttempts", "0", "Worker:Outbox:MaxAttempts")]
     [InlineData("Linger", "00:05:00", "Worker:Outbox:Linger")]
