@@ -13,7 +13,9 @@ namespace Connector.Salesforce.Writes;
 /// per-record outcomes mapped back to the caller's order. Updates and upserts are marked idempotent (a replay
 /// writes the same values again); creates are POSTs and are not: a create whose answer was lost cannot be
 /// retried blindly without risking a duplicate. Records that must be created retry-safely should be written
-/// with <see cref="UpsertAsync{T}"/> by an external id instead.
+/// with <see cref="UpsertAsync{T}"/> by an external id instead. Writes of several objects or kinds at once go
+/// through <see cref="WriteCompositeAsync"/>: up to five collections subrequests in one Composite call, 1,000
+/// records for one API call.
 /// </summary>
 public sealed class SalesforceWrites
 {
