@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -12,12 +13,16 @@ namespace Connector.Worker.Profiles;
 /// <summary>
 /// Keeps each advocate's Advocate__c profile (referrals by state, conversion, rewards earned / pending / paid, last
 /// referral) in step with the ledger. Runs on a schedule rather than per event: a burst of referral changes becomes one
-/// outbox message per advocate, and the dispatcher sends up to 200 of them per sObject Collections call. A profile
-/// equal to the last one sent is not sent again (the outbox idempotency key is the profile's content hash).
+/// outbox message per advocate per interval, and the dispatcher sends them (up to 200 per collection subrequest) in the
+/// Composite call of its next flush, usually with owner changes. A profile equal to the last one queued is not queued
+/// again; one that changes and changes back (a referral lost, then reopened) is: the Salesforce record must not keep
+/// the intermediate figures. What was last queued is remembered per advocate in memory; after a restart the ledger's
+/// record of the content (the idempotency key is the profile's content hash) stands in for it.
 /// </summary>
 public sealed partial class ProfileSync(AdvocateProfiles profiles, LedgerStore store, Outbox.OutboxDispatcher outbox, TimeProvider time,
     ConnectorMetrics metrics, ILogger<ProfileSync> logger)
 {
+    private readonly ConcurrentDictionary<string, string> _lastQueued = new(StringComparer.Ordinal);
     private DateTimeOffset? _since;
 
     /// <summary>Queues profile updates for advocates changed since the last run (all with referrals on the first); returns how many were queued.</summary>
@@ -29,19 +34,22 @@ public sealed partial class ProfileSync(AdvocateProfiles profiles, LedgerStore s
         foreach (var chunk in changed.Chunk(200))
         {
             var batch = await profiles.ForAsync(chunk, cancellationToken).ConfigureAwait(false);
-            queued += await store.InTransactionAsync(async (tx, ct) =>
+            var (written, hashes) = await store.InTransactionAsync(async (tx, ct) =>
             {
-                var written = 0;
+                var queuedNow = new List<(string AdvocateId, string Hash)>();
                 foreach (var profile in batch)
                 {
                     var payload = JsonSerializer.Serialize(profile.ToFields());
                     var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(payload)))[..16];
-                    var key = $"profile:{profile.AdvocateId}:{hash}";
-                    if (await tx.IsAppliedAsync(key, ct).ConfigureAwait(false))
+                    var contentKey = $"profile:{profile.AdvocateId}:{hash}";
+                    var everQueued = await tx.IsAppliedAsync(contentKey, ct).ConfigureAwait(false);
+                    if (_lastQueued.TryGetValue(profile.AdvocateId, out var last) ? last == hash : everQueued)
                     {
                         continue;
                     }
 
+                    // Content queued before (A → B → A): a key of this run, or the ledger would take it for a duplicate.
+                    var key = everQueued ? $"{contentKey}:{started.UtcTicks}" : contentKey;
                     if (await tx.WriteAsync(new AppliedChange
                     {
                         EventKey = key,
@@ -55,12 +63,19 @@ public sealed partial class ProfileSync(AdvocateProfiles profiles, LedgerStore s
                         ],
                     }, ct).ConfigureAwait(false))
                     {
-                        written++;
+                        queuedNow.Add((profile.AdvocateId, hash));
                     }
                 }
 
-                return written;
+                return (queuedNow.Count, queuedNow);
             }, cancellationToken).ConfigureAwait(false);
+            // Remembered once committed: a transaction tried again must not find its own first attempt here.
+            foreach (var (advocateId, hash) in hashes)
+            {
+                _lastQueued[advocateId] = hash;
+            }
+
+            queued += written;
         }
 
         // Changes committed while this run read are picked up by the next (overlap is harmless: same hash, skipped).

@@ -90,6 +90,22 @@ public sealed class ConnectorFlowTests
     }
 
     [Fact]
+    public async Task A_profile_that_changes_and_changes_back_is_written_back_both_times()
+    {
+        await using var org = await ConnectorHarness.StartAsync();
+        var advocate = await org.CreateAdvocateAsync(org.Reps[0]);
+        var lead = await org.CreateAsync("Lead", new { LastName = "Back", Company = "B", Email = "back@b.example", Advocate__c = advocate, Referral_Method__c = "Social" });
+        await org.UntilAsync(() => Task.FromResult(org.Field(advocate, "Open_Referrals__c") is 1m), "Open_Referrals__c = 1");
+
+        await org.UpdateAsync(lead, new { Status = "Closed - Not Converted" }, actAs: org.Reps[0]);
+        await org.UntilAsync(() => Task.FromResult(org.Field(advocate, "Lost_Referrals__c") is 1m && org.Field(advocate, "Open_Referrals__c") is 0m), "the lost referral on the profile");
+        // Reopened: the profile is again exactly what it was first, and must be written again.
+        await org.UpdateAsync(lead, new { Status = "Working - Contacted" }, actAs: org.Reps[0]);
+
+        await org.UntilAsync(() => Task.FromResult(org.Field(advocate, "Open_Referrals__c") is 1m && org.Field(advocate, "Lost_Referrals__c") is 0m), "the reopened referral on the profile");
+    }
+
+    [Fact]
     public async Task Ticking_a_contact_for_the_program_enrols_it_as_an_advocate_with_a_referral_code()
     {
         await using var org = await ConnectorHarness.StartAsync();

@@ -131,8 +131,9 @@ public sealed class FailoverTests(ITestOutputHelper output)
             Assert.Equal(0, await db.ExecuteScalarAsync<long>("SELECT count(*) FROM quarantine WHERE resolved_at IS NULL"));
 
             var usage = emulator.Get<ApiUsage>().ByEndpoint;
-            var collectionWrites = usage.Where(u => u.Key.Contains("/composite/sobjects", StringComparison.Ordinal)).Sum(u => u.Value);
-            output.WriteLine($"owner writes: {ownerWrites.ByLead.Count} leads re-owned by the connector, {routedByTheOrg} already with the right rep; sObject Collections calls: {collectionWrites}");
+            // Owner changes and profile writes go as Composite calls of collection subrequests (or plain collection calls).
+            var collectionWrites = usage.Where(u => u.Key.Contains("/composite", StringComparison.Ordinal)).Sum(u => u.Value);
+            output.WriteLine($"owner writes: {ownerWrites.ByLead.Count} leads re-owned by the connector, {routedByTheOrg} already with the right rep; Composite and sObject Collections calls: {collectionWrites}");
             output.WriteLine("API calls by endpoint: " + string.Join(", ", usage.Select(u => $"{u.Key}={u.Value}")));
             // Batched writes: at most one collection call per lead re-owned (plus the verification reads), never one per instance.
             Assert.InRange(collectionWrites, 1, ownerWrites.ByLead.Count + 6);
