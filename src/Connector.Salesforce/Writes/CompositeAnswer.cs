@@ -30,7 +30,9 @@ public static class CompositeAnswer
     /// <summary>
     /// The per-record results of a collection subrequest that carried <paramref name="count"/> records starting at
     /// <paramref name="firstIndex"/>. A 2xx subrequest answers one result per record, in order; any other status
-    /// (the subrequest refused as a whole) fails each of its records with the subrequest's errors.
+    /// (the subrequest refused as a whole) fails each of its records with the subrequest's errors, except a 5xx: the
+    /// org failed, not the records, so it is thrown as a <see cref="SalesforceApiException"/> of that status, as the
+    /// same failure of a call of its own would be.
     /// </summary>
     public static IReadOnlyList<RecordResult> RecordResults(CompositeSubresult subresult, int firstIndex, int count)
     {
@@ -48,6 +50,11 @@ public static class CompositeAnswer
         if (errors.Count == 0)
         {
             errors = [new SalesforceError($"HTTP_{subresult.HttpStatusCode}", $"Composite subrequest {subresult.ReferenceId} failed without an error body", [])];
+        }
+
+        if (subresult.HttpStatusCode >= 500)
+        {
+            throw new SalesforceApiException((System.Net.HttpStatusCode)subresult.HttpStatusCode, errors, $"Composite subrequest {subresult.ReferenceId}");
         }
 
         return Enumerable.Range(firstIndex, count).Select(i => new RecordResult(i, null, false, null, errors) { CallRefused = true }).ToList();

@@ -147,6 +147,19 @@ public sealed class CompositeWritesTests
     }
 
     [Fact]
+    public void RecordResults_ServerErrorInASubrequest_IsThrownAsThatStatusNotChargedToTheRecords()
+    {
+        using var doc = JsonDocument.Parse("""
+            {"compositeResponse":[{"body":[{"errorCode":"UNKNOWN_EXCEPTION","message":"An unexpected error occurred."}],"httpHeaders":{},"httpStatusCode":500,"referenceId":"w0_0"}]}
+            """);
+
+        var e = Assert.Throws<SalesforceApiException>(() => CompositeAnswer.RecordResults(CompositeAnswer.Parse(doc.RootElement)["w0_0"], 0, 2));
+
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, e.Status);
+        Assert.Equal("UNKNOWN_EXCEPTION", e.ErrorCode);
+    }
+
+    [Fact]
     public void Parse_NotACompositeAnswer_Throws()
     {
         using var doc = JsonDocument.Parse("""[{"id":"001","success":true,"errors":[]}]""");
