@@ -32,11 +32,11 @@ public sealed class OutboxOptions : IValidatableObject
 
     /// <summary>
     /// The longest a profile write (ProfileUpdate, ProfileUpsert) waits: while leads flow it rides along with the next
-    /// owner changes' flush (they go out at least every <see cref="Linger"/>), otherwise it goes on its own after this.
-    /// ProfileSync already gathers a whole interval's profile changes into one burst, so a few seconds are enough.
+    /// owner changes' flush (they go out at least every <see cref="Linger"/>, so a little more than Linger is enough),
+    /// otherwise it goes on its own after this. ProfileSync already gathers an interval's profile changes into one burst.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = SectionName + ":BackgroundLinger must be between {1} and {2}.")]
-    public TimeSpan BackgroundLinger { get; set; } = TimeSpan.FromSeconds(3);
+    public TimeSpan BackgroundLinger { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How often an idle dispatcher looks for new messages (the sync path can wake it sooner with <see cref="OutboxDispatcher.Notify"/>).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00", ErrorMessage = SectionName + ":PollInterval must be between {1} and {2}.")]
