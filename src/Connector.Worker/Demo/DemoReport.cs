@@ -27,6 +27,10 @@ public sealed record DemoReport
     public required int ApiCalls { get; init; }
     public required IReadOnlyDictionary<string, long> ApiCallsByEndpoint { get; init; }
     public required double ApiCallsPer1000Routed { get; init; }
+
+    /// <summary>Of <see cref="ApiCalls"/>, those made while referrals arrived and were worked (before the 91-day jump).</summary>
+    public required int ApiCallsSalesPeriod { get; init; }
+    public required double ApiCallsPer1000RoutedSalesPeriod { get; init; }
     public required double LatencyP50Ms { get; init; }
     public required double LatencyP99Ms { get; init; }
     public required int Quarantined { get; init; }
@@ -68,6 +72,7 @@ public sealed record DemoReport
         Line(string.Create(CultureInfo.InvariantCulture, $"  wins reversed (unpaid rewards cancelled): {WinsReversed}; retention stages matured after 90 days: {RetentionMatured}; advocate profiles written back: {ProfilesWritten}"));
         Line("Program benchmarks (seed report definitions): " + Pairs(Benchmarks));
         Line(string.Create(CultureInfo.InvariantCulture, $"Salesforce API calls during the period: {ApiCalls} ({ApiCallsPer1000Routed:0.0} per 1,000 routed leads)"));
+        Line(string.Create(CultureInfo.InvariantCulture, $"  while referrals arrived and were worked: {ApiCallsSalesPeriod} ({ApiCallsPer1000RoutedSalesPeriod:0.0} per 1,000 routed); after the 91-day jump: {ApiCalls - ApiCallsSalesPeriod} (profile write-back, and a catch-up by query when the jump outlasted the replay retention)"));
         Line("  by endpoint: " + Pairs(ApiCallsByEndpoint));
         Line(string.Create(CultureInfo.InvariantCulture, $"Lead created → routed to the advocate's rep: p50 {LatencyP50Ms:0} ms, p99 {LatencyP99Ms:0} ms"));
         Line(string.Create(CultureInfo.InvariantCulture, $"Quarantined events: {Quarantined}"));

@@ -194,6 +194,10 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
         var program = app.Services.GetRequiredService<ProgramHolder>().Current;
         await WaitAsync(async () => (await MismatchesAsync(emulator, store, program, cancellationToken).ConfigureAwait(false)).Count == 0, cancellationToken).ConfigureAwait(false);
 
+        // The sales period's calls, apart: the jump below renews the session and, past the 72-hour replay retention,
+        // makes the connector catch up by query, which a connector running through those days would not need.
+        var salesPeriodCalls = ApiCallsOf(Delta(byEndpointBefore, usage.ByEndpoint));
+
         // Phase 3: 90 days pass; retention stages mature for deals that still stand.
         clock.Advance(TimeSpan.FromDays(91));
         var matured = await app.Services.GetRequiredService<ReferralLedger>().EvaluateRetentionAsync(clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
@@ -205,7 +209,8 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
         await watcher.ConfigureAwait(false);
 
         var report = await ReportAsync(emulator, app, store, program, leads, latencies, duplicateLeads, backfilled, ruleMissed, reversed, matured, profiles,
-            ApiCallsOf(Delta(byEndpointBefore, usage.ByEndpoint)), Delta(byEndpointBefore, usage.ByEndpoint), Stopwatch.GetElapsedTime(started), clock, cancellationToken).ConfigureAwait(false);
+            ApiCallsOf(Delta(byEndpointBefore, usage.ByEndpoint)), salesPeriodCalls, Delta(byEndpointBefore, usage.ByEndpoint), Stopwatch.GetElapsedTime(started), clock,
+            cancellationToken).ConfigureAwait(false);
         await app.StopAsync(cancellationToken).ConfigureAwait(false);
         if (settings.LedgerFile is null)
         {
@@ -222,7 +227,7 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
 
     private static async Task<DemoReport> ReportAsync(EmulatorServer emulator, WebApplication app, LedgerStore store, LedgerProgram program, List<DemoLead> leads,
         ConcurrentDictionary<string, double> latencies, HashSet<string> duplicates, long backfilled, int ruleMissed, int reversed, int matured, int profiles,
-        int apiCalls, IReadOnlyDictionary<string, long> byEndpoint, TimeSpan elapsed, DemoClock clock, CancellationToken cancellationToken)
+        int apiCalls, int salesPeriodCalls, IReadOnlyDictionary<string, long> byEndpoint, TimeSpan elapsed, DemoClock clock, CancellationToken cancellationToken)
     {
         var ids = leads.Select(l => l.Id).ToHashSet(StringComparer.Ordinal);
         var rows = (await store.InTransactionAsync((tx, ct) => tx.QueryAsync<(string LeadId, string State, string Method, string? LoggedById)>(
@@ -283,6 +288,8 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
             ApiCalls = apiCalls,
             ApiCallsByEndpoint = byEndpoint,
             ApiCallsPer1000Routed = routed == 0 ? 0 : Math.Round(apiCalls * 1000.0 / routed, 1),
+            ApiCallsSalesPeriod = salesPeriodCalls,
+            ApiCallsPer1000RoutedSalesPeriod = routed == 0 ? 0 : Math.Round(salesPeriodCalls * 1000.0 / routed, 1),
             LatencyP50Ms = Percentile(latency, 0.50),
             LatencyP99Ms = Percentile(latency, 0.99),
             Quarantined = (int)quarantined,

@@ -208,7 +208,10 @@ public sealed partial class ChangeApplier
             _metrics.Applied(outcomes[i], incoming[i].Change, source);
         }
 
-        await FollowUpAsync(outcomes, cancellationToken, resync: source != "catchup").ConfigureAwait(false);
+        // A catch-up or backfill run reads the objects in CatchUp.Order: a converted lead's opportunity is read by the
+        // Opportunity pass that follows, so a re-read by id would only repeat it (and a large org's backfill would keep
+        // hundreds of thousands of them pending in memory until then).
+        await FollowUpAsync(outcomes, cancellationToken, resync: source is not ("catchup" or "backfill")).ConfigureAwait(false);
     }
 
     /// <summary>Re-reads records by id and applies them as snapshots (GAP events, a converted lead's opportunity).</summary>

@@ -18,7 +18,7 @@ public sealed class DemoCommandTests
             Assert.True(exit == 0, output.ToString());
             using var report = JsonDocument.Parse(await File.ReadAllTextAsync(file));
             var root = report.RootElement;
-            foreach (var field in new[] { "referrals", "routed", "routedToAdvocateRep", "rewardsCount", "rewardsTotal", "apiCalls", "apiCallsPer1000Routed", "latencyP50Ms", "latencyP99Ms", "quarantined" })
+            foreach (var field in new[] { "referrals", "routed", "routedToAdvocateRep", "rewardsCount", "rewardsTotal", "apiCalls", "apiCallsPer1000Routed", "apiCallsSalesPeriod", "apiCallsPer1000RoutedSalesPeriod", "latencyP50Ms", "latencyP99Ms", "quarantined" })
             {
                 Assert.True(root.TryGetProperty(field, out _), $"report lacks {field}");
             }
