@@ -10,12 +10,12 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Connector.Benchmarks;
 
-/// <summary>Command line of `backfill`: <c>--leads 1000000 --provider sqlite|postgresql|both --batch 1000 --page 50000</c>.</summary>
+/// <summary>Command line of `backfill`: <c>--leads 1000000 --provider sqlite|postgresql|both --batch 2000 --page 50000</c>.</summary>
 internal sealed record BackfillOptions
 {
     public int Leads { get; init; } = 1_000_000;
     public string Provider { get; init; } = "sqlite";
-    public int Batch { get; init; } = 1000;
+    public int Batch { get; init; } = 2000;
     public int? Page { get; init; }
     public int Threshold { get; init; } = 10_000;
 
@@ -32,7 +32,7 @@ internal sealed record BackfillOptions
                 "--batch" => options with { Batch = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--page" => options with { Page = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--threshold" => options with { Threshold = int.Parse(Next(), CultureInfo.InvariantCulture) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Usage: backfill --leads N [--provider sqlite|postgresql|both] [--batch 1000] [--page ROWS] [--threshold 10000]"),
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Usage: backfill --leads N [--provider sqlite|postgresql|both] [--batch 2000] [--page ROWS] [--threshold 10000]"),
             };
         }
 

@@ -58,6 +58,11 @@ internal sealed class SqliteDialect : OnConflictDialect, IAsyncDisposable
     // referrals, and every insert then reads index pages back from the file: a large org's backfill slows as it goes.
     private const int CacheKilobytes = 16 * 1024;
 
+    // Pages the WAL may hold before a commit copies them into the database (SQLite's default: 1,000, 4 MB). A backfill
+    // batch dirties a few thousand pages, mostly the same rightmost index leaves as the batch before: with the default
+    // every commit ran a checkpoint, copying (and syncing) those pages again each time.
+    private const int CheckpointPages = 16_384;
+
     public override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
 
     public override async Task PrepareConnectionAsync(DbConnection connection, CancellationToken cancellationToken)
@@ -71,6 +76,7 @@ internal sealed class SqliteDialect : OnConflictDialect, IAsyncDisposable
             PRAGMA foreign_keys = ON;
             PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};
             PRAGMA cache_size = -{CacheKilobytes};
+            PRAGMA wal_autocheckpoint = {CheckpointPages};
             """;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -45,7 +45,7 @@ public sealed class SyncOptions
 
     /// <summary>Records per ledger transaction during a Bulk backfill (each commit also stores the backfill's progress).</summary>
     [Range(1, 20_000, ErrorMessage = SectionName + ":BulkApplyBatchSize must be between {1} and {2}.")]
-    public int BulkApplyBatchSize { get; set; } = 1000;
+    public int BulkApplyBatchSize { get; set; } = 2000;
 
     /// <summary>Rows per Bulk results page (each page is one API call); empty lets Salesforce choose.</summary>
     [Range(100, 1_000_000, ErrorMessage = SectionName + ":BulkPageSize must be between {1} and {2}.")]
