@@ -54,9 +54,9 @@ internal sealed class SqliteDialect : OnConflictDialect, IAsyncDisposable
     /// <summary>How long a writer waits for another writer's transaction before failing with SQLITE_BUSY.</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    // Page cache per connection. SQLite's default (2 MB) stops holding the referral indexes after some 100,000
+    // Page cache per connection (up to five kept). SQLite's default (2 MB) stops holding the referral indexes after some 100,000
     // referrals, and every insert then reads index pages back from the file: a large org's backfill slows as it goes.
-    private const int CacheKilobytes = 16 * 1024;
+    private const int CacheKilobytes = 8 * 1024;
 
     // Pages the WAL may hold before a commit copies them into the database (SQLite's default: 1,000, 4 MB). A backfill
     // batch dirties a few thousand pages, mostly the same rightmost index leaves as the batch before: with the default
