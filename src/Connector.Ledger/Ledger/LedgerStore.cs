@@ -321,6 +321,9 @@ public sealed class LedgerStore
         }, cancellationToken);
     }
 
+    // Row values per PostgreSQL command (see SendAllButLastAsync).
+    private const int MaxValuesPerRoundTrip = 20_000;
+
     private sealed class TransactionScope(LedgerStore store, DbConnection connection, DbTransaction transaction, SqliteSession? session, DateTimeOffset now) : ILedgerTransaction
     {
         private readonly List<AppliedChange> _queued = [];
@@ -429,8 +432,15 @@ public sealed class LedgerStore
             const CommandFlags rows = CommandFlags.Buffered | CommandFlags.NoCache;
             if (Dialect.Provider == LedgerProvider.PostgreSql)
             {
-                var (sql, parameters) = command.Combined();
-                return (sql, parameters, command.Rendered ? rows : CommandFlags.Buffered);
+                // One round trip for an ordinary transaction's writes; a backfill batch's go in a few, so the driver
+                // never holds them all at once.
+                var commands = command.Combined(MaxValuesPerRoundTrip);
+                foreach (var (sql, parameters) in commands.Take(commands.Count - 1))
+                {
+                    await ExecuteAsync(sql, parameters, rows, cancellationToken).ConfigureAwait(false);
+                }
+
+                return (commands[^1].Sql, commands[^1].Parameters, command.Rendered ? rows : CommandFlags.Buffered);
             }
 
             var statements = command.Separate().ToList();

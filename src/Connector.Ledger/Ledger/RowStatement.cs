@@ -199,13 +199,47 @@ internal sealed class WriteCommand
     public void Append(string sql, object? parameters) => _statements.Add(new Statement(sql, _first, [], parameters ?? new object()));
 
     /// <summary>
-    /// Everything as one command (PostgreSQL). A read's parameters are bound directly too: through Dapper, a text that
-    /// is new each time would make it generate (and keep) a parameter binder each time. Lists go as arrays (= ANY).
+    /// Consecutive statements as commands of at most <paramref name="maxValues"/> row values each (a statement larger
+    /// than that goes alone), in order; the last one carries the read if there is one. A backfill batch writes some
+    /// 100,000 values: one command of them all is held whole in memory by the driver, twice (parameters and buffer).
+    /// A read's parameters are bound directly too: through Dapper, a text that is new each time would make it generate
+    /// (and keep) a parameter binder each time. Lists go as arrays (= ANY).
     /// </summary>
-    public (string Sql, SqlMapper.IDynamicParameters Parameters) Combined() => _namesPerStatement
-        ? throw new InvalidOperationException("Statements numbered each from 0 cannot be combined into one command.")
-        : (string.Join(";\n", _statements.Select(s => s.Sql)), new Statement(string.Empty, 0, [.. _statements.SelectMany(s => s.Values)],
-            _statements.Select(s => s.Read).OfType<object>().SingleOrDefault(), BindReadDirectly: true));
+    public IReadOnlyList<(string Sql, SqlMapper.IDynamicParameters Parameters)> Combined(int maxValues)
+    {
+        if (_namesPerStatement)
+        {
+            throw new InvalidOperationException("Statements numbered each from 0 cannot be combined into one command.");
+        }
+
+        var commands = new List<(string, SqlMapper.IDynamicParameters)>();
+        var group = new List<Statement>();
+        var values = 0;
+        foreach (var statement in _statements)
+        {
+            if (group.Count > 0 && values + statement.Values.Count > maxValues)
+            {
+                commands.Add(Combine(group));
+                group = [];
+                values = 0;
+            }
+
+            group.Add(statement);
+            values += statement.Values.Count;
+        }
+
+        if (group.Count > 0)
+        {
+            commands.Add(Combine(group));
+        }
+
+        return commands;
+
+        // Parameters are numbered across the whole command, so a group's are numbered from its first statement's first.
+        static (string, SqlMapper.IDynamicParameters) Combine(List<Statement> statements) =>
+            (string.Join(";\n", statements.Select(s => s.Sql)), new Statement(string.Empty, statements[0].First, [.. statements.SelectMany(s => s.Values)],
+                statements.Select(s => s.Read).OfType<object>().SingleOrDefault(), BindReadDirectly: true));
+    }
 
     /// <summary>Each statement as its own command (SQLite): a read's parameters through Dapper, which expands lists (IN @Keys).</summary>
     public IEnumerable<(string Sql, SqlMapper.IDynamicParameters Parameters)> Separate() =>

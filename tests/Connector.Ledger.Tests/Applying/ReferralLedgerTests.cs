@@ -183,6 +183,28 @@ public abstract class ReferralLedgerTests : LedgerTestBase
     }
 
     [Fact]
+    public async Task ApplyBatchAsync_BackfillSizedBatch_WritesEveryRowThroughSeveralCommands()
+    {
+        // 1,500 referral leads write some 60,000 row values: more than one PostgreSQL round trip carries and many SQLite
+        // statements; every row must land once, and the position with the last of them.
+        var sut = await CreateSutAsync();
+        var leads = Enumerable.Range(0, 1500).Select(i => $"00Q{i:D12}AAA").ToList();
+        var batch = leads.Select((id, i) => new IncomingChange(
+            Org.LeadCreated(id, Org.T0.AddSeconds(i), email: $"referee{i}@example.com"), i == leads.Count - 1 ? StreamPosition.AtReplayId(Stream, 1500) : null)).ToList();
+
+        var appliedBefore = (await QueryAsync<long>("SELECT COUNT(*) FROM applied_events")).Single(); // the advocate's setup
+
+        var outcomes = await sut.ApplyBatchAsync(batch, CancellationToken.None);
+
+        Assert.All(outcomes, o => Assert.Equal(ApplyStatus.Applied, o.Status));
+        Assert.Equal(leads.Order(StringComparer.Ordinal), await QueryAsync<string>("SELECT lead_id FROM referrals ORDER BY lead_id"));
+        Assert.Equal(1500, (await QueryAsync<long>("SELECT COUNT(*) FROM referral_state_changes")).Single());
+        Assert.Equal(appliedBefore + 1500, (await QueryAsync<long>("SELECT COUNT(*) FROM applied_events")).Single());
+        Assert.Equal(1500, await new CheckpointStore(Database, Time).GetReplayIdAsync(Stream, CancellationToken.None));
+        Assert.All(await sut.ApplyBatchAsync(batch, CancellationToken.None), o => Assert.Equal(ApplyStatus.Duplicate, o.Status));
+    }
+
+    [Fact]
     public async Task ApplyBatchAsync_SameChangeTwiceInOneBatch_AppliesItOnce()
     {
         var sut = await CreateSutAsync();
