@@ -258,6 +258,11 @@ public static partial class CompositeEndpoints
             headers["Location"] = response.Location;
         }
 
+        if (response.LastModified is not null)
+        {
+            headers["Last-Modified"] = response.LastModified;
+        }
+
         return new JsonObject
         {
             ["body"] = response.Body?.DeepClone(),

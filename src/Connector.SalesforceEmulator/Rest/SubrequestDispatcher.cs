@@ -9,8 +9,11 @@ using Microsoft.AspNetCore.Routing.Template;
 
 namespace Connector.SalesforceEmulator.Rest;
 
-/// <summary>The outcome of one Composite subrequest.</summary>
-public sealed record SubResponse(int Status, JsonNode? Body, string? Location);
+/// <summary>
+/// The outcome of one Composite subrequest. <paramref name="LastModified"/>: the resource's Last-Modified (describes), which a
+/// client revalidating with If-Modified-Since inside a Composite call needs as much as one calling directly.
+/// </summary>
+public sealed record SubResponse(int Status, JsonNode? Body, string? Location, string? LastModified = null);
 
 /// <summary>
 /// Runs a REST call inside another one (Composite, Composite Batch) through the very same endpoint code
@@ -86,7 +89,8 @@ public sealed class SubrequestDispatcher
         return new SubResponse(
             http.Response.StatusCode,
             text.Length == 0 ? null : JsonNode.Parse(text),
-            http.Response.Headers.Location.FirstOrDefault());
+            http.Response.Headers.Location.FirstOrDefault(),
+            http.Response.Headers.LastModified.FirstOrDefault());
     }
 
     private (RouteEndpoint? Endpoint, RouteValueDictionary? Values) Match(string method, string path)

@@ -218,6 +218,97 @@ public sealed class CompositeEndpointsTests(EmulatorFixture fx)
         Assert.Equal(name, results[5].GetProperty("body").Str("Company"));
     }
 
+    [Fact]
+    public async Task Composite_QueryAndQueryAllSubrequests_AnswerQueryPages_AndPageOnThroughTheirNextRecordsUrl()
+    {
+        var ids = await CreateLeadsAsync(fx.Http, 250);
+        var soql = Uri.EscapeDataString($"SELECT Id FROM Lead WHERE Id IN ('{string.Join("','", ids)}') ORDER BY Id");
+        using var response = await fx.Http.PostAsync($"{V}/composite", Json.Body(new
+        {
+            compositeRequest = new object[]
+            {
+                // A subrequest may carry any header its resource supports: the query's batch size travels as it would alone.
+                new { method = "GET", url = $"{V}/query?q={soql}", referenceId = "leads", httpHeaders = new Dictionary<string, string> { ["Sforce-Query-Options"] = "batchSize=200" } },
+                new { method = "GET", url = $"{V}/queryAll?q={Uri.EscapeDataString("SELECT Id, IsDeleted FROM Lead WHERE Id = '" + ids[0] + "'")}", referenceId = "all" },
+            },
+        }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var results = (await response.ReadAsync()).GetProperty("compositeResponse").EnumerateArray().ToList();
+        var page = results[0].GetProperty("body");
+        Assert.Equal(200, results[0].GetProperty("httpStatusCode").GetInt32());
+        Assert.Equal(250, page.GetProperty("totalSize").GetInt32());
+        Assert.False(page.GetProperty("done").GetBoolean());
+        Assert.Equal(200, page.GetProperty("records").GetArrayLength());
+        Assert.Equal("Lead", page.GetProperty("records")[0].GetProperty("attributes").Str("type"));
+        var all = results[1].GetProperty("body");
+        Assert.True(all.GetProperty("done").GetBoolean());
+        Assert.False(all.GetProperty("records")[0].GetProperty("IsDeleted").GetBoolean());
+
+        // The rest of the first query comes by its locator, an ordinary call.
+        using var more = await fx.Http.GetAsync(page.Str("nextRecordsUrl"));
+        var rest = await more.ReadAsync();
+        Assert.True(rest.GetProperty("done").GetBoolean());
+        Assert.Equal(ids.Order(StringComparer.Ordinal),
+            page.GetProperty("records").EnumerateArray().Concat(rest.GetProperty("records").EnumerateArray()).Select(r => r.Str("Id")).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Composite_QuerySubrequestErrors_AreAnsweredPerSubrequest()
+    {
+        using var response = await fx.Http.PostAsync($"{V}/composite", Json.Body(new
+        {
+            compositeRequest = new object[]
+            {
+                new { method = "GET", url = $"{V}/query?q={Uri.EscapeDataString("SELECT Nope__c FROM Lead")}", referenceId = "bad" },
+                new { method = "GET", url = $"{V}/query?q={Uri.EscapeDataString("SELECT Id FROM Lead LIMIT 1")}", referenceId = "good" },
+            },
+        }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var results = (await response.ReadAsync()).GetProperty("compositeResponse").EnumerateArray().ToList();
+        Assert.Equal(400, results[0].GetProperty("httpStatusCode").GetInt32());
+        Assert.Equal("INVALID_FIELD", results[0].GetProperty("body")[0].Str("errorCode"));
+        Assert.Equal(200, results[1].GetProperty("httpStatusCode").GetInt32());
+    }
+
+    [Fact]
+    public async Task Composite_DescribeSubrequests_HonourIfModifiedSince_AndCarryLastModified()
+    {
+        var (server, http) = await EmulatorFixture.StartAsync();
+        await using var _ = server;
+        using var __ = http;
+        using var first = await http.PostAsync($"{V}/composite", Json.Body(new
+        {
+            compositeRequest = new object[] { new { method = "GET", url = $"{V}/sobjects/Lead/describe", referenceId = "lead" } },
+        }));
+        var fetched = (await first.ReadAsync()).GetProperty("compositeResponse")[0];
+        Assert.Equal(200, fetched.GetProperty("httpStatusCode").GetInt32());
+        Assert.Equal("Lead", fetched.GetProperty("body").Str("name"));
+        var lastModified = fetched.GetProperty("httpHeaders").Str("Last-Modified");
+        Assert.True(DateTimeOffset.TryParse(lastModified, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var stamp), lastModified);
+
+        var usage = server.Get<Connector.SalesforceEmulator.Limits.ApiUsage>();
+        var before = usage.Used;
+        using var second = await http.PostAsync($"{V}/composite", Json.Body(new
+        {
+            compositeRequest = new object[]
+            {
+                new { method = "GET", url = $"{V}/sobjects/Lead/describe", referenceId = "lead", httpHeaders = new Dictionary<string, string> { ["If-Modified-Since"] = lastModified } },
+                new { method = "GET", url = $"{V}/sobjects/Contact/describe", referenceId = "contact", httpHeaders = new Dictionary<string, string> { ["If-Modified-Since"] = stamp.AddSeconds(-1).ToString("R", System.Globalization.CultureInfo.InvariantCulture) } },
+                new { method = "GET", url = $"{V}/query?q={Uri.EscapeDataString("SELECT Id FROM Lead LIMIT 1")}", referenceId = "q" },
+            },
+        }));
+
+        var results = (await second.ReadAsync()).GetProperty("compositeResponse").EnumerateArray().ToList();
+        Assert.Equal(304, results[0].GetProperty("httpStatusCode").GetInt32());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, results[0].GetProperty("body").ValueKind);
+        Assert.Equal(200, results[1].GetProperty("httpStatusCode").GetInt32());
+        Assert.Equal("Contact", results[1].GetProperty("body").Str("name"));
+        Assert.Equal(200, results[2].GetProperty("httpStatusCode").GetInt32());
+        Assert.Equal(before + 1, usage.Used);
+    }
+
     [Theory]
     [InlineData("/services/data/v62.0/composite/sobjects", true)]
     [InlineData("/services/data/v62.0/composite/sobjects/Advocate__c/External_Key__c", true)]

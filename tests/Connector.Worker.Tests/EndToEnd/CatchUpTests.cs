@@ -62,6 +62,47 @@ public sealed class CatchUpTests
         Assert.True(org.Get<ConnectorMetrics>().Count("stream_gaps_total") >= 1);
     }
 
+    [Fact]
+    public async Task An_idle_catch_up_run_costs_one_API_call()
+    {
+        await using var org = await ConnectorHarness.StartAsync(Quiet);
+        var catchUp = org.Get<Connector.Worker.Sync.CatchUp>();
+        await catchUp.RunAsync("warm", CancellationToken.None);
+
+        org.Usage.Reset();
+        Assert.Equal(0, await catchUp.RunAsync("idle", CancellationToken.None));
+
+        var calls = RestCalls(org);
+        Assert.True(calls.Values.Sum() == 1, "an idle catch-up made " + string.Join(", ", calls.Select(c => $"{c.Key} x{c.Value}")));
+        Assert.Equal("POST /services/data/v{version}/composite", Assert.Single(calls).Key);
+    }
+
+    [Fact]
+    public async Task An_idle_catch_up_run_whose_describes_are_due_for_revalidation_still_costs_one_API_call()
+    {
+        // MaxAge 0: every describe is due each time it is used, as all four are every 30 minutes by default.
+        await using var org = await ConnectorHarness.StartAsync(new Dictionary<string, string?>(Quiet) { ["Salesforce:Describe:MaxAge"] = "00:00:00" });
+        var catchUp = org.Get<Connector.Worker.Sync.CatchUp>();
+        var describes = org.Get<Connector.Salesforce.Describe.DescribeCache>();
+        await catchUp.RunAsync("warm", CancellationToken.None);
+        var notModified = describes.NotModified;
+
+        org.Usage.Reset();
+        Assert.Equal(0, await catchUp.RunAsync("idle", CancellationToken.None));
+
+        var calls = RestCalls(org);
+        Assert.True(calls.Values.Sum() == 1, "an idle catch-up made " + string.Join(", ", calls.Select(c => $"{c.Key} x{c.Value}")));
+        Assert.True(describes.NotModified >= notModified + 4, $"the four describes were revalidated ({describes.NotModified - notModified})");
+    }
+
+    /// <summary>No scheduled job but the catch-up's own runs: the profile job's every-half-second reads would be counted too.</summary>
+    private static readonly Dictionary<string, string?> Quiet = new() { ["Worker:Sync:ProfileInterval"] = "1.00:00:00" };
+
+    /// <summary>REST calls counted against the org's allocation (OAuth and streaming are not), by endpoint.</summary>
+    private static Dictionary<string, long> RestCalls(ConnectorHarness org) =>
+        org.Usage.ByEndpoint.Where(e => e.Key.Contains("/services/data/", StringComparison.Ordinal) && !e.Key.StartsWith("rejected:", StringComparison.Ordinal))
+            .ToDictionary(e => e.Key, e => e.Value);
+
     private static async Task<int> RetainedAsync(ConnectorHarness org)
     {
         using var stats = System.Text.Json.JsonDocument.Parse(await org.Simulation.GetStringAsync("/emulator/streaming/stats"));
