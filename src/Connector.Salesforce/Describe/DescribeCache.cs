@@ -42,7 +42,7 @@ public sealed class DescribeCache
     public async Task<SObjectDescription> GetAsync(string sobject, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sobject);
-        return await GetEntryAsync(sobject, "sobjects/" + Uri.EscapeDataString(sobject) + "/describe", SObjectDescription.Parse, cancellationToken).ConfigureAwait(false);
+        return await GetEntryAsync(sobject, DescribePath(sobject), SObjectDescription.Parse, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The org's sObjects from the global describe (name, label, key prefix, custom, queryable...).</summary>
@@ -52,8 +52,71 @@ public sealed class DescribeCache
     public async Task<IReadOnlyList<string>> GetObjectNamesAsync(CancellationToken cancellationToken) =>
         (await GetGlobalAsync(cancellationToken).ConfigureAwait(false)).Select(o => o.Name).ToList();
 
+    /// <summary>The cached describe of <paramref name="sobject"/> whatever its age, without a call; null when never loaded.</summary>
+    public SObjectDescription? Cached(string sobject)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sobject);
+        return _store.Slots.TryGetValue(sobject, out var slot) ? slot.Current?.Value as SObjectDescription : null;
+    }
+
+    /// <summary>
+    /// The describe of <paramref name="sobject"/> as a conditional GET (If-Modified-Since) another call can carry — a
+    /// Composite subrequest costs no call of its own — when its cached entry is due for revalidation; null while the
+    /// entry is fresh or when there is none (<see cref="GetAsync"/> loads it). Hand the answer to <see cref="Revalidated"/>.
+    /// </summary>
+    public Query.CompositeGet? RevalidationDue(string sobject)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sobject);
+        if (!_store.Slots.TryGetValue(sobject, out var slot) || slot.Current is not { Value: SObjectDescription } cached
+            || _time.GetUtcNow() - cached.CheckedAt < _options.MaxAge)
+        {
+            return null;
+        }
+
+        return new Query.CompositeGet(_http.Api(DescribePath(sobject)), new Dictionary<string, string>
+        {
+            ["If-Modified-Since"] = cached.LastModified.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        });
+    }
+
+    /// <summary>
+    /// Takes the answer to a <see cref="RevalidationDue"/> GET sent inside a Composite call: 304 keeps the cached describe
+    /// (checked now), 200 replaces it with the body (dated by the answer's Last-Modified). Returns the describe and whether
+    /// it changed; null for any other answer, which the caller settles with <see cref="GetAsync"/> (a call of its own,
+    /// with the usual retries and errors).
+    /// </summary>
+    public (SObjectDescription Description, bool Changed)? Revalidated(string sobject, Writes.CompositeSubresult answer)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sobject);
+        ArgumentNullException.ThrowIfNull(answer);
+        var slot = _store.Slots.GetOrAdd(sobject, _ => new DescribeStore.Slot());
+        var now = _time.GetUtcNow();
+        if (answer.HttpStatusCode == (int)HttpStatusCode.NotModified && slot.Current is { Value: SObjectDescription kept } cached)
+        {
+            _store.CountNotModified();
+            Log.DescribeNotModified(_logger, sobject);
+            slot.Current = cached with { CheckedAt = now };
+            return (kept, false);
+        }
+
+        if (answer.HttpStatusCode != (int)HttpStatusCode.OK || answer.Body.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var value = SObjectDescription.Parse(answer.Body);
+        _store.CountFetch();
+        Log.DescribeFetched(_logger, sobject);
+        var lastModified = answer.HttpHeaders.TryGetValue("Last-Modified", out var header)
+            && DateTimeOffset.TryParse(header, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var stamp) ? stamp : now;
+        slot.Current = new DescribeStore.Entry(value, lastModified, now);
+        return (value, true);
+    }
+
     /// <summary>Drops every cached describe (e.g. after a deployment the connector was told about).</summary>
     public void Clear() => _store.Slots.Clear();
+
+    private static string DescribePath(string sobject) => "sobjects/" + Uri.EscapeDataString(sobject) + "/describe";
 
     private async Task<T> GetEntryAsync<T>(string key, string relative, Func<JsonElement, T> parse, CancellationToken cancellationToken)
         where T : class

@@ -50,6 +50,36 @@ public sealed record ModstampRequest
     public QueryOptions Query { get; init; } = QueryOptions.Default;
 }
 
+/// <summary>
+/// One object's incremental read, fixed when it starts: the position it reads from, the bound above (now − Lag) and,
+/// when it was started with others (<see cref="ModstampCursor.StartCombinedAsync"/>), the answer to its first query.
+/// </summary>
+public sealed class ModstampRead
+{
+    internal ModstampRead(ModstampRequest request, ModstampPosition from, DateTimeOffset upper, PrefetchedQuery? first)
+    {
+        Request = request;
+        From = from;
+        Upper = upper;
+        First = first;
+    }
+
+    public ModstampRequest Request { get; }
+
+    public ModstampPosition From { get; }
+
+    /// <summary>Records stamped before this are read; later ones are left for the next read.</summary>
+    public DateTimeOffset Upper { get; }
+
+    /// <summary>Where a read that found nothing leaves the cursor: everything before <see cref="Upper"/> has been looked at.</summary>
+    public ModstampPosition End => ModstampPosition.Since(Upper);
+
+    /// <summary>False when the position is already at the bound: the read costs nothing and yields nothing.</summary>
+    public bool HasWork => From.SystemModstamp < Upper;
+
+    internal PrefetchedQuery? First { get; }
+}
+
 /// <summary>A record with the cursor position just after it: persist the position once the record is processed.</summary>
 public sealed record ModstampRecord<T>(T Record, ModstampPosition Position, bool IsDeleted);
 
@@ -100,27 +130,68 @@ public sealed class ModstampCursor
     }
 
     /// <summary>Records changed after <paramref name="from"/>, in (SystemModstamp, Id) order, each with the position after it.</summary>
-    public async IAsyncEnumerable<ModstampRecord<T>> ReadAsync<T>(ModstampRequest request, ModstampPosition from,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ModstampRecord<T>> ReadAsync<T>(ModstampRequest request, ModstampPosition from, CancellationToken cancellationToken = default) =>
+        ReadAsync<T>(Start(request, from), cancellationToken);
+
+    /// <summary>Fixes a read's bound now; its first query is sent when it is read.</summary>
+    public ModstampRead Start(ModstampRequest request, ModstampPosition from)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (request.PageSize <= 0)
+        Validate(request);
+        return new ModstampRead(request, from, UpperBound(request), null);
+    }
+
+    /// <summary>
+    /// Starts several reads at once: their bounds are fixed now and the first query of each (the one that, when nothing
+    /// changed, is all a read costs) goes out in one Composite call with the others (up to five per call), together with
+    /// <paramref name="alongside"/> GETs. Each read then goes on as <see cref="ReadAsync{T}(ModstampRead, CancellationToken)"/>
+    /// with ordinary calls only for what its first query did not finish. Reads already at their bound send nothing.
+    /// </summary>
+    public async Task<(IReadOnlyList<ModstampRead> Reads, IReadOnlyList<Writes.CompositeSubresult> Alongside)> StartCombinedAsync(
+        IReadOnlyList<(ModstampRequest Request, ModstampPosition From)> reads, CancellationToken cancellationToken, IReadOnlyList<CompositeGet>? alongside = null)
+    {
+        ArgumentNullException.ThrowIfNull(reads);
+        var started = reads.Select(r => Start(r.Request, r.From)).ToList();
+        var working = started.Where(r => r.HasWork).ToList();
+        var queries = working.Select(r => new CombinedQuery(Statement(r.Request, r.From, r.Upper), r.Request.IncludeDeleted) { Options = r.Request.Query }).ToList();
+        if (queries.Count == 0 && (alongside is null || alongside.Count == 0))
         {
-            throw new ArgumentOutOfRangeException(nameof(request), request.PageSize, "PageSize must be positive.");
+            return (started, []);
         }
 
-        // Never the current second: more records may still be stamped with it.
-        var upper = SoqlValue.TruncateToSecond(_time.GetUtcNow() - request.Lag);
+        var answer = await _queries.QueryCombinedAsync(queries, cancellationToken, alongside).ConfigureAwait(false);
+        var firsts = working.Select((r, i) => (r, answer.Queries[i])).ToDictionary(x => x.r, x => x.Item2);
+        return (started.Select(r => firsts.TryGetValue(r, out var first) ? new ModstampRead(r.Request, r.From, r.Upper, first) : r).ToList(), answer.Alongside);
+    }
+
+    /// <summary>Records changed after the read's start position up to its bound, in (SystemModstamp, Id) order, each with the position after it.</summary>
+    public async IAsyncEnumerable<ModstampRecord<T>> ReadAsync<T>(ModstampRead read,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var request = read.Request;
+        var upper = read.Upper;
         var json = request.Query.Json ?? SalesforceRecordJson.Options;
-        var position = from;
+        var position = read.From;
+        var first = read.First;
         var queries = 0;
         var total = 0;
         while (position.SystemModstamp < upper)
         {
-            var statement = Statement(request, position, upper);
-            var records = request.IncludeDeleted
-                ? _queries.QueryAllAsync(statement, request.Query, cancellationToken)
-                : _queries.QueryAsync(statement, request.Query, cancellationToken);
+            IAsyncEnumerable<JsonElement> records;
+            if (first is not null)
+            {
+                // The first step's answer came with other objects' in one Composite call.
+                records = _queries.QueryAsync<JsonElement>(first, cancellationToken);
+                first = null;
+            }
+            else
+            {
+                var statement = Statement(request, position, upper);
+                records = request.IncludeDeleted
+                    ? _queries.QueryAllAsync(statement, request.Query, cancellationToken)
+                    : _queries.QueryAsync(statement, request.Query, cancellationToken);
+            }
+
             queries++;
             var count = 0;
             await foreach (var record in records.ConfigureAwait(false))
@@ -155,6 +226,18 @@ public sealed class ModstampCursor
 
         return (list, position);
     }
+
+    private static void Validate(ModstampRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.PageSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.PageSize, "PageSize must be positive.");
+        }
+    }
+
+    /// <summary>Never the current second: more records may still be stamped with it.</summary>
+    private DateTimeOffset UpperBound(ModstampRequest request) => SoqlValue.TruncateToSecond(_time.GetUtcNow() - request.Lag);
 
     private static ModstampPosition PositionOf(JsonElement record)
     {

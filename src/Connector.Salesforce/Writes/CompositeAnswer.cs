@@ -3,7 +3,13 @@ using System.Text.Json;
 namespace Connector.Salesforce.Writes;
 
 /// <summary>One subrequest's outcome in a Composite answer: its HTTP status and body (fact sheet §2.9).</summary>
-public sealed record CompositeSubresult(string ReferenceId, int HttpStatusCode, JsonElement Body);
+public sealed record CompositeSubresult(string ReferenceId, int HttpStatusCode, JsonElement Body)
+{
+    /// <summary>The subrequest's response headers (Location of a create, Last-Modified of a describe), by name case-insensitively.</summary>
+    public IReadOnlyDictionary<string, string> HttpHeaders { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    public bool IsSuccess => HttpStatusCode is >= 200 and < 300;
+}
 
 /// <summary>Reads Composite answers: <c>{"compositeResponse":[{"body":…,"httpHeaders":{},"httpStatusCode":200,"referenceId":"…"}]}</c>.</summary>
 public static class CompositeAnswer
@@ -21,7 +27,16 @@ public static class CompositeAnswer
         {
             var referenceId = item.TryGetProperty("referenceId", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()! : throw new JsonException("A Composite result has no referenceId.");
             var status = item.TryGetProperty("httpStatusCode", out var s) && s.TryGetInt32(out var code) ? code : throw new JsonException($"Composite result {referenceId} has no httpStatusCode.");
-            results[referenceId] = new CompositeSubresult(referenceId, status, item.TryGetProperty("body", out var body) ? body.Clone() : default);
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            if (item.TryGetProperty("httpHeaders", out var h) && h.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var header in h.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String))
+                {
+                    headers[header.Name] = header.Value.GetString()!;
+                }
+            }
+
+            results[referenceId] = new CompositeSubresult(referenceId, status, item.TryGetProperty("body", out var body) ? body.Clone() : default) { HttpHeaders = headers };
         }
 
         return results;
@@ -44,19 +59,23 @@ public static class CompositeAnswer
                 : throw new JsonException($"Composite subrequest {subresult.ReferenceId} answered {parsed.Count} results for {count} records.");
         }
 
-        var errors = subresult.Body.ValueKind == JsonValueKind.Array
-            ? subresult.Body.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.Object).Select(SalesforceApiException.ParseError).ToList()
-            : [];
-        if (errors.Count == 0)
-        {
-            errors = [new SalesforceError($"HTTP_{subresult.HttpStatusCode}", $"Composite subrequest {subresult.ReferenceId} failed without an error body", [])];
-        }
-
+        var errors = Errors(subresult);
         if (subresult.HttpStatusCode >= 500)
         {
             throw new SalesforceApiException((System.Net.HttpStatusCode)subresult.HttpStatusCode, errors, $"Composite subrequest {subresult.ReferenceId}");
         }
 
         return Enumerable.Range(firstIndex, count).Select(i => new RecordResult(i, null, false, null, errors) { CallRefused = true }).ToList();
+    }
+
+    /// <summary>The errors a failed subrequest answered (Salesforce's usual error array), or one naming its bare status.</summary>
+    public static IReadOnlyList<SalesforceError> Errors(CompositeSubresult subresult)
+    {
+        ArgumentNullException.ThrowIfNull(subresult);
+        var errors = subresult.Body.ValueKind == JsonValueKind.Array
+            ? subresult.Body.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.Object).Select(SalesforceApiException.ParseError).ToList()
+            : [];
+        return errors.Count > 0 ? errors
+            : [new SalesforceError($"HTTP_{subresult.HttpStatusCode}", $"Composite subrequest {subresult.ReferenceId} failed without an error body", [])];
     }
 }

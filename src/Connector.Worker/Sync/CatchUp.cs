@@ -59,16 +59,22 @@ public sealed partial class CatchUp
 
     public static string StreamOf(ChangeEntity entity) => $"catchup:{SyncedObjects.ApiName(entity)}";
 
-    /// <summary>Catches every synced object up (in <see cref="Order"/>), then re-applies changes quarantined for a missing advocate.</summary>
+    /// <summary>
+    /// Catches every synced object up (in <see cref="Order"/>), then re-applies changes quarantined for a missing advocate.
+    /// The first query of every object that has a cursor and the revalidations of describes that are due go out together
+    /// in one Composite call, so a run that finds nothing new costs one API call; only what that call did not finish
+    /// (more records than one query's LIMIT, more pages than its first) costs calls of its own. Applying still follows
+    /// <see cref="Order"/>.
+    /// </summary>
     public async Task<int> RunAsync(string reason, CancellationToken cancellationToken, IReadOnlyCollection<ChangeEntity>? only = null)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var total = 0;
-            foreach (var entity in Order.Where(e => only is null || only.Contains(e)))
+            foreach (var plan in await PlanAsync([.. Order.Where(e => only is null || only.Contains(e))], cancellationToken).ConfigureAwait(false))
             {
-                total += await RunEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                total += await RunEntityAsync(plan, cancellationToken).ConfigureAwait(false);
             }
 
             total += await ReapplyWaitingAsync(cancellationToken).ConfigureAwait(false);
@@ -83,14 +89,61 @@ public sealed partial class CatchUp
         }
     }
 
-    private async Task<int> RunEntityAsync(ChangeEntity entity, CancellationToken cancellationToken)
+    /// <summary>One object's part of a run: its describe, stored cursor and, when it was started with the others, its read.</summary>
+    private sealed record Plan(ChangeEntity Entity, SObjectDescription Describe, string? Cursor, ModstampRead? Read);
+
+    private async Task<IReadOnlyList<Plan>> PlanAsync(IReadOnlyList<ChangeEntity> entities, CancellationToken cancellationToken)
     {
-        var sobject = SyncedObjects.ApiName(entity);
-        var describe = await _describes.GetAsync(sobject, cancellationToken).ConfigureAwait(false);
-        var stream = StreamOf(entity);
-        var cursor = await _checkpoints.GetCursorAsync(stream, cancellationToken).ConfigureAwait(false);
-        var from = Parse(cursor);
-        var request = new ModstampRequest(sobject, SyncFields.For(entity, describe, _applier.ExtraFields(entity)).Where(f => f is not ("Id" or "SystemModstamp")))
+        var describes = new Dictionary<ChangeEntity, SObjectDescription>();
+        var due = new List<(ChangeEntity Entity, CompositeGet Get)>();
+        var cursors = new Dictionary<ChangeEntity, string?>();
+        foreach (var entity in entities)
+        {
+            var sobject = SyncedObjects.ApiName(entity);
+            if (_describes.Cached(sobject) is { } cached)
+            {
+                describes[entity] = cached;
+                if (_describes.RevalidationDue(sobject) is { } revalidation)
+                {
+                    due.Add((entity, revalidation));
+                }
+            }
+            else
+            {
+                describes[entity] = await _describes.GetAsync(sobject, cancellationToken).ConfigureAwait(false); // first load: a call of its own
+            }
+
+            cursors[entity] = await _checkpoints.GetCursorAsync(StreamOf(entity), cancellationToken).ConfigureAwait(false);
+        }
+
+        // Objects without a cursor start alone: their first run may backfill by Bulk instead.
+        var combined = entities.Where(e => cursors[e] is not null).ToList();
+        var (reads, answers) = await _cursor.StartCombinedAsync(
+            [.. combined.Select(e => (Request(e, describes[e]), Parse(cursors[e])))], cancellationToken, [.. due.Select(d => d.Get)]).ConfigureAwait(false);
+
+        // A describe that changed makes its object's first query stale (it selected the old fields): that object is read
+        // again from the start with the new field list; its combined answer, even a failure, is dropped.
+        var changed = new HashSet<ChangeEntity>();
+        for (var i = 0; i < due.Count; i++)
+        {
+            var entity = due[i].Entity;
+            var sobject = SyncedObjects.ApiName(entity);
+            var before = describes[entity];
+            var revalidated = _describes.Revalidated(sobject, answers[i])?.Description
+                ?? await _describes.GetAsync(sobject, cancellationToken).ConfigureAwait(false); // an unexpected answer: revalidate alone
+            if (!ReferenceEquals(revalidated, before))
+            {
+                describes[entity] = revalidated;
+                changed.Add(entity);
+            }
+        }
+
+        return [.. entities.Select(e => new Plan(e, describes[e], cursors[e],
+            combined.IndexOf(e) is var at && at >= 0 && !changed.Contains(e) ? reads[at] : null))];
+    }
+
+    private ModstampRequest Request(ChangeEntity entity, SObjectDescription describe) =>
+        new(SyncedObjects.ApiName(entity), SyncFields.For(entity, describe, _applier.ExtraFields(entity)).Where(f => f is not ("Id" or "SystemModstamp")))
         {
             Filter = _applier.SnapshotFilter(entity, describe),
             PageSize = _options.CatchUpPageSize,
@@ -98,18 +151,31 @@ public sealed partial class CatchUp
             IncludeDeleted = entity is ChangeEntity.Lead or ChangeEntity.Opportunity,
         };
 
+    private async Task<int> RunEntityAsync(Plan plan, CancellationToken cancellationToken)
+    {
+        var (entity, describe, cursor, read) = plan;
+        var sobject = SyncedObjects.ApiName(entity);
+        var stream = StreamOf(entity);
+        var from = Parse(cursor);
+        var request = read?.Request ?? Request(entity, describe);
+
         var count = 0;
-        if (cursor is null && await _backfill.RunAsync(entity, describe, request, cancellationToken).ConfigureAwait(false) is { } backfilled)
+        var backfilled = false;
+        if (cursor is null && await _backfill.RunAsync(entity, describe, request, cancellationToken).ConfigureAwait(false) is { } backfill)
         {
             // A large org's first catch-up went by Bulk; the REST catch-up continues from the last record it read.
-            count = checked((int)backfilled.Count);
-            from = backfilled.ContinueFrom;
+            count = checked((int)backfill.Count);
+            from = backfill.ContinueFrom;
+            backfilled = true;
             await _checkpoints.SaveCursorAsync(stream, Format(from), cancellationToken).ConfigureAwait(false);
         }
 
+        read ??= _cursor.Start(request, from);
         var batch = new List<(SalesforceChange, StreamPosition?)>(_options.ApplyBatchSize);
-        await foreach (var record in _cursor.ReadAsync<JsonElement>(request, from, cancellationToken).ConfigureAwait(false))
+        var readAny = false;
+        await foreach (var record in _cursor.ReadAsync<JsonElement>(read, cancellationToken).ConfigureAwait(false))
         {
+            readAny = true;
             batch.Add((_normalizer.FromRecord(record.Record, describe), StreamPosition.AtCursor(stream, Format(record.Position))));
             if (batch.Count >= _options.ApplyBatchSize)
             {
@@ -121,6 +187,13 @@ public sealed partial class CatchUp
 
         await _applier.ApplySnapshotsAsync(batch, "catchup", cancellationToken).ConfigureAwait(false);
         count += batch.Count;
+        if (cursor is null && !backfilled && !readAny)
+        {
+            // Nothing to sync yet: the cursor still moves to the bound this run read up to, so the next run starts from a
+            // cursor (and with the other objects' in one call) instead of deciding about a first backfill again.
+            await _checkpoints.SaveCursorAsync(stream, Format(read.End), cancellationToken).ConfigureAwait(false);
+        }
+
         if (count > 0)
         {
             Log.EntityCaughtUp(_logger, sobject, count, cursor is null);

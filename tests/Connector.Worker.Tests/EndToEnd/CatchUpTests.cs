@@ -68,6 +68,7 @@ public sealed class CatchUpTests
         await using var org = await ConnectorHarness.StartAsync(Quiet);
         var catchUp = org.Get<Connector.Worker.Sync.CatchUp>();
         await catchUp.RunAsync("warm", CancellationToken.None);
+        await PastTheLastRunsBoundAsync(org);
 
         org.Usage.Reset();
         Assert.Equal(0, await catchUp.RunAsync("idle", CancellationToken.None));
@@ -85,6 +86,7 @@ public sealed class CatchUpTests
         var catchUp = org.Get<Connector.Worker.Sync.CatchUp>();
         var describes = org.Get<Connector.Salesforce.Describe.DescribeCache>();
         await catchUp.RunAsync("warm", CancellationToken.None);
+        await PastTheLastRunsBoundAsync(org);
         var notModified = describes.NotModified;
 
         org.Usage.Reset();
@@ -93,6 +95,16 @@ public sealed class CatchUpTests
         var calls = RestCalls(org);
         Assert.True(calls.Values.Sum() == 1, "an idle catch-up made " + string.Join(", ", calls.Select(c => $"{c.Key} x{c.Value}")));
         Assert.True(describes.NotModified >= notModified + 4, $"the four describes were revalidated ({describes.NotModified - notModified})");
+    }
+
+    /// <summary>
+    /// A run reads up to the second before the current one (<see cref="Connector.Worker.Sync.CatchUp.Lag"/>); one started
+    /// in the same second as the last has nothing it could read and sends nothing. Waits until a run would query again.
+    /// </summary>
+    private static Task PastTheLastRunsBoundAsync(ConnectorHarness org)
+    {
+        var next = TimeProvider.System.GetUtcNow() + Connector.Worker.Sync.CatchUp.Lag + TimeSpan.FromSeconds(1);
+        return org.UntilAsync(() => Task.FromResult(TimeProvider.System.GetUtcNow() >= next), "the clock past the last run's bound");
     }
 
     /// <summary>No scheduled job but the catch-up's own runs: the profile job's every-half-second reads would be counted too.</summary>
