@@ -143,4 +143,61 @@ public sealed class ModstampCursorTests
         Assert.Equal(from, position);
         Assert.Equal(5, late.Count);
     }
+
+    [Fact]
+    public async Task StartCombinedAsync_FirstQueriesInOneCall_ThenEachReadGoesOnAsAlone_NoMissNoDuplicate()
+    {
+        var (h, clock) = await StartAsync();
+        await using var _ = h;
+        var t0 = clock.GetUtcNow();
+        var leads = await SeedAsync(h, 450);
+        clock.Advance(TimeSpan.FromSeconds(2));
+        var accounts = Statementless("Account");
+        var usage = h.Emulator.Get<Connector.SalesforceEmulator.Limits.ApiUsage>();
+        var cursor = h.Get<ModstampCursor>();
+        var from = ModstampPosition.Since(t0.AddMinutes(-1));
+
+        var (reads, alongside) = await cursor.StartCombinedAsync([(Leads, from), (accounts, from)], CancellationToken.None);
+
+        Assert.Empty(alongside);
+        Assert.Equal(1, usage.ByEndpoint.GetValueOrDefault("POST /services/data/v{version}/composite"));
+        Assert.All(reads, r => Assert.Equal(SoqlValue.TruncateToSecond(clock.GetUtcNow()), r.Upper));
+        var read = new List<ModstampRecord<JsonElement>>();
+        await foreach (var r in cursor.ReadAsync<JsonElement>(reads[0]))
+        {
+            read.Add(r);
+        }
+
+        Assert.Equal(leads.Order(StringComparer.Ordinal), read.Select(IdOf).Order(StringComparer.Ordinal));
+        Assert.Equal(450, read.Select(IdOf).Distinct().Count());
+        // 200 came in the Composite call; the other two LIMIT steps (200, 50) are queries of their own.
+        Assert.Equal(2, usage.ByEndpoint.GetValueOrDefault("GET /services/data/v{version}/queryAll"));
+        var (alone, _) = await RunAsync(h, Leads, from);
+        Assert.Equal(read.Select(IdOf), alone.Select(IdOf));
+        Assert.Equal(read.Select(r => r.Position), alone.Select(r => r.Position));
+    }
+
+    [Fact]
+    public async Task StartCombinedAsync_ReadsAlreadyAtTheirBound_SendNothing()
+    {
+        var (h, clock) = await StartAsync();
+        await using var _ = h;
+        var usage = h.Emulator.Get<Connector.SalesforceEmulator.Limits.ApiUsage>();
+        var cursor = h.Get<ModstampCursor>();
+        var at = ModstampPosition.Since(clock.GetUtcNow());
+
+        var (reads, _) = await cursor.StartCombinedAsync([(Leads, at), (Statementless("Account"), at)], CancellationToken.None);
+
+        Assert.All(reads, r => Assert.False(r.HasWork));
+        Assert.Equal(at, reads[0].End);
+        Assert.Equal(0, usage.ByEndpoint.GetValueOrDefault("POST /services/data/v{version}/composite"));
+        await foreach (var r in cursor.ReadAsync<JsonElement>(reads[0]))
+        {
+            Assert.Fail("a read at its bound yielded " + IdOf(r));
+        }
+
+        Assert.DoesNotContain(usage.ByEndpoint, e => e.Key.Contains("/query", StringComparison.Ordinal));
+    }
+
+    private static ModstampRequest Statementless(string sobject) => new(sobject, ["Name"]) { PageSize = 200 };
 }

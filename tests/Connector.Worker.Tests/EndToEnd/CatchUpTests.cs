@@ -97,6 +97,44 @@ public sealed class CatchUpTests
         Assert.True(describes.NotModified >= notModified + 4, $"the four describes were revalidated ({describes.NotModified - notModified})");
     }
 
+    [Fact]
+    public async Task A_catch_up_with_more_changes_than_one_query_reads_past_the_combined_first_page_and_applies_each_once()
+    {
+        await using var org = await ConnectorHarness.StartAsync(new Dictionary<string, string?>(Quiet) { ["Worker:Sync:CatchUpPageSize"] = "200" });
+        var catchUp = org.Get<Connector.Worker.Sync.CatchUp>();
+        var advocate = await org.CreateAdvocateAsync(org.Reps[2]);
+        await org.UntilAsync(async () => (await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT advocate_id FROM advocates", null, ct))).Count == 1, "the advocate streamed");
+
+        // 450 referral leads the stream never hears of (one transaction, one second: the cursor's Id order must hold them apart).
+        var leads = new List<string>();
+        var dml = org.Emulator.Get<Dml>();
+        var schema = org.Emulator.Store.Schema.Find("Lead")!;
+        using (var tx = org.Emulator.Store.BeginTransaction(new DmlContext(org.Reps[2]) { PublishChanges = false }))
+        {
+            for (var i = 0; i < 450; i++)
+            {
+                leads.Add(dml.Insert(tx, schema, Dml.ReadValues(schema,
+                [
+                    KeyValuePair.Create<string, object?>("LastName", "Quiet" + i), KeyValuePair.Create<string, object?>("Company", "Q"),
+                    KeyValuePair.Create<string, object?>("Advocate__c", advocate), KeyValuePair.Create<string, object?>("Referral_Method__c", "Email"),
+                ])).Id);
+            }
+
+            tx.Commit();
+        }
+
+        await PastTheLastRunsBoundAsync(org);
+        org.Usage.Reset();
+        Assert.True(await catchUp.RunAsync("changes", CancellationToken.None) >= 450);
+
+        // Leads: the first 200 came in the Composite call with the other objects' first queries; 200 + 50 more by queryAll.
+        var calls = RestCalls(org);
+        Assert.Equal(2, calls.GetValueOrDefault("GET /services/data/v{version}/queryAll"));
+        Assert.False(calls.ContainsKey("GET /services/data/v{version}/query"), "no object but Lead needed a query of its own");
+        var registered = await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT lead_id FROM referrals", null, ct));
+        Assert.Equal(leads.Order(StringComparer.Ordinal), registered.Order(StringComparer.Ordinal));
+    }
+
     /// <summary>
     /// A run reads up to the second before the current one (<see cref="Connector.Worker.Sync.CatchUp.Lag"/>); one started
     /// in the same second as the last has nothing it could read and sends nothing. Waits until a run would query again.
