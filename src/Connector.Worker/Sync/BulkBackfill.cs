@@ -160,10 +160,10 @@ public sealed partial class BulkBackfill
         var rateMetric = Metric("backfill_records_per_second", request.SObject);
         _metrics.Set(Metric("backfill_records_total", request.SObject), state.Total);
 
-        // Reading (download + CSV parse) runs ahead of applying by a couple of batches, on the other core: the ledger
+        // Reading (download + CSV parse) runs one batch ahead of applying, on the other core: the ledger
         // apply is the slow side, and it should never wait for the network.
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var batches = Channel.CreateBounded<ReadBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var batches = Channel.CreateBounded<ReadBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         var reader = Task.Run(() => ReadBatchesAsync(entity, describe, state, batches.Writer, reading.Token), reading.Token);
         try
         {
