@@ -114,6 +114,52 @@ public sealed class BulkBackfillTests
         Assert.Equal(referralLeads, leads.Count + quarantined.Distinct().Count());
     }
 
+    [Fact]
+    public async Task A_backfill_whose_job_Salesforce_deleted_runs_the_query_again_without_second_effects()
+    {
+        await using var org = await ConnectorHarness.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Worker:Sync:BulkBackfillThreshold"] = "100",
+                ["Worker:Sync:BulkPageSize"] = "200",
+                ["Worker:Sync:BulkApplyBatchSize"] = "20",
+                ["Worker:Sync:Streaming"] = "false",
+            },
+            Seeded(SeededLeads), startConnector: false);
+
+        var start = org.StartConnectorAsync();
+        var metrics = () => org.App?.Services.GetService(typeof(ConnectorMetrics)) as ConnectorMetrics;
+        await org.UntilAsync(() => Task.FromResult(metrics()?.Count("backfill_records_done{sobject=\"Lead\"}") >= 20), "the lead backfill under way");
+
+        // The results fail, then Salesforce deletes the job (it keeps terminal jobs 7 days): the stored position names a
+        // job that is gone, so the next try must run the query again (the failure reaches it through the read-ahead).
+        await SetFaultsAsync(org, new { http500Rate = 1.0, endpointFilter = "/results" });
+        await org.UntilAsync(async () => await InjectedAsync(org) > 0, "a results page failed");
+        var jobs = org.Emulator.Get<BulkQueryJobs>();
+        var first = Assert.Single(jobs.All, j => j.Query.SObject.Name == "Lead");
+        Assert.True(jobs.Delete(first));
+        await SetFaultsAsync(org, new { http500Rate = 0.0 });
+        try
+        {
+            await start;
+        }
+        catch (TimeoutException)
+        {
+            // The harness waits 30 s for the leader; after a failure it takes its retry pause on top.
+        }
+
+        await org.Get<ConnectorWorker>().Ready.WaitAsync(TimeSpan.FromSeconds(90));
+        var again = Assert.Single(jobs.All, j => j.Query.SObject.Name == "Lead");
+        Assert.NotEqual(first.Id, again.Id);
+        var leads = await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT lead_id FROM referrals", null, ct));
+        Assert.Equal(leads.Count, leads.Distinct().Count());
+        var referralLeads = org.Emulator.Store.Read(r => r.All("Lead", includeDeleted: false).Count(l => l.Get("Advocate__c") is not null || l.Get("Referral_Code__c") is not null));
+        var quarantined = await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT record_id FROM quarantine WHERE entity = 'Lead' AND resolved_at IS NULL", null, ct));
+        Assert.Equal(referralLeads, leads.Count + quarantined.Distinct().Count());
+        var history = await org.LedgerAsync((tx, ct) => tx.QueryAsync<long>("SELECT COUNT(*) FROM referral_state_changes WHERE from_state IS NULL", null, ct));
+        Assert.Equal(leads.Count, history.Single()); // registered once each, though the new job returned every row again
+    }
+
     private static async Task<List<string>> ReferralsAsync(ConnectorHarness org)
     {
         var rows = await org.LedgerAsync((tx, ct) => tx.QueryAsync<(string, string, string, string, string?)>(
