@@ -63,81 +63,70 @@ public sealed class BulkBackfillTests
     [Fact]
     public async Task A_backfill_that_fails_midway_resumes_the_same_job_where_it_stood()
     {
-        await using var org = await ConnectorHarness.StartAsync(
-            new Dictionary<string, string?>
-            {
-                ["Worker:Sync:BulkBackfillThreshold"] = "100",
-                ["Worker:Sync:BulkPageSize"] = "200",
-                ["Worker:Sync:BulkApplyBatchSize"] = "20",
-                ["Worker:Sync:Streaming"] = "false",
-            },
-            Seeded(SeededLeads), startConnector: false);
-
-        var start = org.StartConnectorAsync();
-        var metrics = () => org.App?.Services.GetService(typeof(ConnectorMetrics)) as ConnectorMetrics;
-        await org.UntilAsync(() => Task.FromResult(metrics()?.Count("backfill_records_done{sobject=\"Lead\"}") >= 20), "the lead backfill under way");
-
-        // Salesforce fails every results page from now on: the leader's catch-up fails and it steps down.
-        await SetFaultsAsync(org, new { http500Rate = 1.0, endpointFilter = "/results" });
-        await org.UntilAsync(async () => await InjectedAsync(org) > 0, "a results page failed");
-        var doneAtFailure = metrics()!.Count("backfill_records_done{sobject=\"Lead\"}");
-        var total = metrics()!.Count("backfill_records_total{sobject=\"Lead\"}");
+        await using var org = await SmallBatchOrgAsync();
+        var start = await StartThenFailResultsAsync(org);
+        var doneAtFailure = Metrics(org)!.Count("backfill_records_done{sobject=\"Lead\"}");
+        var total = Metrics(org)!.Count("backfill_records_total{sobject=\"Lead\"}");
         Assert.True(doneAtFailure < total, $"the failure came mid-backfill ({doneAtFailure} of {total})");
         var stored = await org.Get<CheckpointStore>().GetCursorAsync(BulkBackfill.StreamOf(Referrals.Processing.ChangeEntity.Lead), CancellationToken.None);
         Assert.StartsWith("bulk1|", stored, StringComparison.Ordinal);
         Assert.EndsWith("|0", stored, StringComparison.Ordinal);
 
         // Salesforce recovers; the leader tries again and the backfill resumes.
-        await SetFaultsAsync(org, new { http500Rate = 0.0 });
-        try
-        {
-            await start;
-        }
-        catch (TimeoutException)
-        {
-            // The harness waits 30 s for the leader; after a failure it takes its retry pause on top.
-        }
-
-        await org.Get<ConnectorWorker>().Ready.WaitAsync(TimeSpan.FromSeconds(90));
+        await RecoverAsync(org, start);
         var leadJobs = org.Emulator.Get<BulkQueryJobs>().All.Where(j => j.Query.SObject.Name == "Lead").ToList();
         Assert.Single(leadJobs); // the same job, not a new export
 
-        var m = metrics()!;
+        var m = Metrics(org)!;
         Assert.Equal(total, m.Count("backfill_records_done{sobject=\"Lead\"}"));
         // At worst the rows of the page in flight are read again: they are duplicates, not second effects.
         var duplicates = m.Count("events_total{source=\"backfill\",status=\"duplicate\"}");
         Assert.True(duplicates <= 200, $"{duplicates} backfilled rows were re-applied");
-        var leads = await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT lead_id FROM referrals", null, ct));
-        Assert.Equal(leads.Count, leads.Distinct().Count());
-        var referralLeads = org.Emulator.Store.Read(r => r.All("Lead", includeDeleted: false).Count(l => l.Get("Advocate__c") is not null || l.Get("Referral_Code__c") is not null));
-        var quarantined = await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT record_id FROM quarantine WHERE entity = 'Lead' AND resolved_at IS NULL", null, ct));
-        Assert.Equal(referralLeads, leads.Count + quarantined.Distinct().Count());
+        await AssertEveryReferralLeadRegisteredOnceAsync(org);
     }
 
     [Fact]
     public async Task A_backfill_whose_job_Salesforce_deleted_runs_the_query_again_without_second_effects()
     {
-        await using var org = await ConnectorHarness.StartAsync(
-            new Dictionary<string, string?>
-            {
-                ["Worker:Sync:BulkBackfillThreshold"] = "100",
-                ["Worker:Sync:BulkPageSize"] = "200",
-                ["Worker:Sync:BulkApplyBatchSize"] = "20",
-                ["Worker:Sync:Streaming"] = "false",
-            },
-            Seeded(SeededLeads), startConnector: false);
-
-        var start = org.StartConnectorAsync();
-        var metrics = () => org.App?.Services.GetService(typeof(ConnectorMetrics)) as ConnectorMetrics;
-        await org.UntilAsync(() => Task.FromResult(metrics()?.Count("backfill_records_done{sobject=\"Lead\"}") >= 20), "the lead backfill under way");
-
         // The results fail, then Salesforce deletes the job (it keeps terminal jobs 7 days): the stored position names a
         // job that is gone, so the next try must run the query again (the failure reaches it through the read-ahead).
-        await SetFaultsAsync(org, new { http500Rate = 1.0, endpointFilter = "/results" });
-        await org.UntilAsync(async () => await InjectedAsync(org) > 0, "a results page failed");
+        await using var org = await SmallBatchOrgAsync();
+        var start = await StartThenFailResultsAsync(org);
         var jobs = org.Emulator.Get<BulkQueryJobs>();
         var first = Assert.Single(jobs.All, j => j.Query.SObject.Name == "Lead");
         Assert.True(jobs.Delete(first));
+        await RecoverAsync(org, start);
+        var again = Assert.Single(jobs.All, j => j.Query.SObject.Name == "Lead");
+        Assert.NotEqual(first.Id, again.Id);
+        var leads = await AssertEveryReferralLeadRegisteredOnceAsync(org);
+        var history = await org.LedgerAsync((tx, ct) => tx.QueryAsync<long>("SELECT COUNT(*) FROM referral_state_changes WHERE from_state IS NULL", null, ct));
+        Assert.Equal(leads.Count, history.Single()); // registered once each, though the new job returned every row again
+    }
+
+    /// <summary>An org whose leads the connector backfills by Bulk in small batches (many positions to resume from), not started.</summary>
+    private static Task<ConnectorHarness> SmallBatchOrgAsync() => ConnectorHarness.StartAsync(
+        new Dictionary<string, string?>
+        {
+            ["Worker:Sync:BulkBackfillThreshold"] = "100",
+            ["Worker:Sync:BulkPageSize"] = "200",
+            ["Worker:Sync:BulkApplyBatchSize"] = "20",
+            ["Worker:Sync:Streaming"] = "false",
+        },
+        Seeded(SeededLeads), startConnector: false);
+
+    /// <summary>Starts the connector and, once the lead backfill is under way, makes Salesforce fail every results page: the leader's catch-up fails and it steps down.</summary>
+    private static async Task<Task> StartThenFailResultsAsync(ConnectorHarness org)
+    {
+        var start = org.StartConnectorAsync();
+        await org.UntilAsync(() => Task.FromResult(Metrics(org)?.Count("backfill_records_done{sobject=\"Lead\"}") >= 20), "the lead backfill under way");
+        await SetFaultsAsync(org, new { http500Rate = 1.0, endpointFilter = "/results" });
+        await org.UntilAsync(async () => await InjectedAsync(org) > 0, "a results page failed");
+        return start;
+    }
+
+    /// <summary>Salesforce recovers; the leader tries again until its first catch-up is done.</summary>
+    private static async Task RecoverAsync(ConnectorHarness org, Task start)
+    {
         await SetFaultsAsync(org, new { http500Rate = 0.0 });
         try
         {
@@ -149,16 +138,20 @@ public sealed class BulkBackfillTests
         }
 
         await org.Get<ConnectorWorker>().Ready.WaitAsync(TimeSpan.FromSeconds(90));
-        var again = Assert.Single(jobs.All, j => j.Query.SObject.Name == "Lead");
-        Assert.NotEqual(first.Id, again.Id);
+    }
+
+    /// <summary>Every referral lead of the org is in the ledger once (or quarantined); returns the ledger's lead ids.</summary>
+    private static async Task<IReadOnlyList<string>> AssertEveryReferralLeadRegisteredOnceAsync(ConnectorHarness org)
+    {
         var leads = await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT lead_id FROM referrals", null, ct));
         Assert.Equal(leads.Count, leads.Distinct().Count());
         var referralLeads = org.Emulator.Store.Read(r => r.All("Lead", includeDeleted: false).Count(l => l.Get("Advocate__c") is not null || l.Get("Referral_Code__c") is not null));
         var quarantined = await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT record_id FROM quarantine WHERE entity = 'Lead' AND resolved_at IS NULL", null, ct));
         Assert.Equal(referralLeads, leads.Count + quarantined.Distinct().Count());
-        var history = await org.LedgerAsync((tx, ct) => tx.QueryAsync<long>("SELECT COUNT(*) FROM referral_state_changes WHERE from_state IS NULL", null, ct));
-        Assert.Equal(leads.Count, history.Single()); // registered once each, though the new job returned every row again
+        return leads;
     }
+
+    private static ConnectorMetrics? Metrics(ConnectorHarness org) => org.App?.Services.GetService(typeof(ConnectorMetrics)) as ConnectorMetrics;
 
     private static async Task<List<string>> ReferralsAsync(ConnectorHarness org)
     {
