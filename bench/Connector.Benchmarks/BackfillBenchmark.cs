@@ -19,6 +19,9 @@ internal sealed record BackfillOptions
     public int? Page { get; init; }
     public int Threshold { get; init; } = 10_000;
 
+    /// <summary>A SQLite file to backfill into and keep afterwards (to inspect the ledger); by default a temporary one, deleted.</summary>
+    public string? KeepLedger { get; init; }
+
     public static BackfillOptions Parse(string[] args)
     {
         var options = new BackfillOptions();
@@ -32,7 +35,8 @@ internal sealed record BackfillOptions
                 "--batch" => options with { Batch = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--page" => options with { Page = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--threshold" => options with { Threshold = int.Parse(Next(), CultureInfo.InvariantCulture) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Usage: backfill --leads N [--provider sqlite|postgresql|both] [--batch 2000] [--page ROWS] [--threshold 10000]"),
+                "--keep-ledger" => options with { KeepLedger = Path.GetFullPath(Next()) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Usage: backfill --leads N [--provider sqlite|postgresql|both] [--batch 2000] [--page ROWS] [--threshold 10000] [--keep-ledger FILE]"),
             };
         }
 
@@ -68,11 +72,24 @@ internal static class BackfillBenchmark
 
         if (options.Provider is "sqlite" or "both")
         {
-            await BenchDatabases.WithSqliteFileAsync("backfill-bench", async connectionString =>
+            if (options.KeepLedger is { } file)
             {
-                await MeasureAsync(output, emulator, options, LedgerProvider.Sqlite, connectionString, cancellationToken);
-                return 0;
-            });
+                if (File.Exists(file))
+                {
+                    throw new ArgumentException($"--keep-ledger {file} exists already: the backfill needs a new ledger.");
+                }
+
+                await MeasureAsync(output, emulator, options, LedgerProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = file }.ConnectionString, cancellationToken);
+                output.WriteLine($"Ledger kept in {file}.");
+            }
+            else
+            {
+                await BenchDatabases.WithSqliteFileAsync("backfill-bench", async connectionString =>
+                {
+                    await MeasureAsync(output, emulator, options, LedgerProvider.Sqlite, connectionString, cancellationToken);
+                    return 0;
+                });
+            }
         }
 
         if (options.Provider is "postgresql" or "both")

@@ -59,6 +59,13 @@ internal static class LedgerTypeHandlers
         }
     }
 
+    /// <summary>A timestamp as SQLite stores it: UTC, fixed width, so text order is time order.</summary>
+    public static string SqliteTimestamp(DateTimeOffset value) =>
+        ToStoredPrecision(value).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>A date as SQLite stores it.</summary>
+    public static string SqliteDate(DateOnly value) => value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
     /// <summary>Drops sub-microsecond ticks so a value reads back equal on both engines.</summary>
     public static DateTimeOffset ToStoredPrecision(DateTimeOffset value)
     {
@@ -68,16 +75,13 @@ internal static class LedgerTypeHandlers
 
     private sealed class UtcTimestampHandler : SqlMapper.TypeHandler<DateTimeOffset>
     {
-        // Fixed width, so SQLite's text comparison is time order.
-        private const string SqliteFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
-
         public override void SetValue(IDbDataParameter parameter, DateTimeOffset value)
         {
             var stored = ToStoredPrecision(value);
             if (parameter is SqliteParameter)
             {
                 parameter.DbType = DbType.String;
-                parameter.Value = stored.UtcDateTime.ToString(SqliteFormat, CultureInfo.InvariantCulture);
+                parameter.Value = SqliteTimestamp(value);
             }
             else
             {
@@ -102,7 +106,7 @@ internal static class LedgerTypeHandlers
             if (parameter is SqliteParameter)
             {
                 parameter.DbType = DbType.String;
-                parameter.Value = value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+                parameter.Value = SqliteDate(value);
             }
             else
             {

@@ -1,5 +1,9 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Connector.Ledger.Dialects;
 
@@ -15,6 +19,9 @@ internal sealed class SqliteSession : IAsyncDisposable
     private const int MaxCommands = 128;
 
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    // Rows statements compiled once and run through SQLite's own API (null: a text this path does not take).
+    private readonly Dictionary<string, sqlite3_stmt?> _rowStatements = new(StringComparer.Ordinal);
 
     public SqliteSession(SqliteConnection connection)
     {
@@ -50,9 +57,120 @@ internal sealed class SqliteSession : IAsyncDisposable
         return command;
     }
 
+    /// <summary>
+    /// Runs one rows statement (an INSERT or upsert of rows whose parameters are <c>@w_0</c>, <c>@w_1</c>… in order)
+    /// with <paramref name="values"/>, straight through SQLite's API: compiled once, each value bound by position.
+    /// Through <see cref="SqliteCommand"/>, a backfill spent about a sixth of its time binding (a parameter object per
+    /// value, each looked up by name). Values are stored exactly as Microsoft.Data.Sqlite with the ledger's type
+    /// handlers stores them. False, with nothing run, for a text or a value type this path does not take: the caller
+    /// then runs it as a command.
+    /// </summary>
+    public bool TryExecuteRows(string sql, IReadOnlyList<object?> values)
+    {
+        if (!_rowStatements.TryGetValue(sql, out var statement))
+        {
+            if (_rowStatements.Count >= MaxCommands)
+            {
+                DisposeRowStatements();
+            }
+
+            statement = Compile(sql, values.Count);
+            _rowStatements[sql] = statement;
+        }
+
+        if (statement is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            for (var i = 0; i < values.Count; i++)
+            {
+                if (!Bind(statement, i + 1, values[i]))
+                {
+                    return false;
+                }
+            }
+
+            var result = raw.sqlite3_step(statement);
+            if (result != raw.SQLITE_DONE)
+            {
+                SqliteException.ThrowExceptionForRC(result, Connection.Handle);
+            }
+
+            return true;
+        }
+        finally
+        {
+            raw.sqlite3_reset(statement);
+            raw.sqlite3_clear_bindings(statement);
+        }
+    }
+
+    private sqlite3_stmt? Compile(string sql, int parameters)
+    {
+        var result = raw.sqlite3_prepare_v2(Connection.Handle, sql, out var statement, out var tail);
+        if (result != raw.SQLITE_OK)
+        {
+            statement?.Dispose();
+            return null; // the command path reports the error as usual
+        }
+
+        // One statement whose parameters are @w_0… in order, so parameter i is value i.
+        var usable = string.IsNullOrWhiteSpace(tail) && raw.sqlite3_bind_parameter_count(statement) == parameters;
+        for (var i = 1; usable && i <= parameters; i++)
+        {
+            usable = raw.sqlite3_bind_parameter_name(statement, i).utf8_to_string() == "@w_" + (i - 1).ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (!usable)
+        {
+            statement.Dispose();
+            return null;
+        }
+
+        return statement;
+    }
+
+    /// <summary>Binds as Microsoft.Data.Sqlite and the ledger's type handlers store it (see LedgerTypeHandlers.Bind).</summary>
+    private static bool Bind(sqlite3_stmt statement, int index, object? value)
+    {
+        var result = value switch
+        {
+            null or DBNull => raw.sqlite3_bind_null(statement, index),
+            string text => BindText(statement, index, text),
+            DateTimeOffset timestamp => BindText(statement, index, LedgerTypeHandlers.SqliteTimestamp(timestamp)),
+            DateOnly date => BindText(statement, index, LedgerTypeHandlers.SqliteDate(date)),
+            long number => raw.sqlite3_bind_int64(statement, index, number),
+            int number => raw.sqlite3_bind_int64(statement, index, number),
+            bool flag => raw.sqlite3_bind_int64(statement, index, flag ? 1 : 0),
+            // Microsoft.Data.Sqlite's text for a decimal (a test holds the two paths to the same stored text).
+            decimal amount => BindText(statement, index, amount.ToString("0.0###########################", CultureInfo.InvariantCulture)),
+            _ => -1,
+        };
+        return result == -1 ? false : result == raw.SQLITE_OK ? true : throw new SqliteException($"Binding parameter {index} failed.", result);
+    }
+
+    private static int BindText(sqlite3_stmt statement, int index, string text)
+    {
+        // SQLite copies the bytes (SQLITE_TRANSIENT): the pooled buffer goes back at once.
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(text, buffer);
+            return raw.sqlite3_bind_text(statement, index, buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         DisposeCommands();
+        DisposeRowStatements();
         await Connection.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -64,6 +182,16 @@ internal sealed class SqliteSession : IAsyncDisposable
         }
 
         _commands.Clear();
+    }
+
+    private void DisposeRowStatements()
+    {
+        foreach (var statement in _rowStatements.Values)
+        {
+            statement?.Dispose();
+        }
+
+        _rowStatements.Clear();
     }
 }
 

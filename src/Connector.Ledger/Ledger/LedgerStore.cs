@@ -458,6 +458,12 @@ public sealed class LedgerStore
         {
             if (session is not null)
             {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (WriteCommand.RowValues(parameters) is { } values && session.TryExecuteRows(sql, values))
+                {
+                    return;
+                }
+
                 var cached = session.Command(sql, (SqliteTransaction)transaction, keepParameters: true);
                 if (!WriteCommand.TryRebind(parameters, cached))
                 {

@@ -253,6 +253,10 @@ internal sealed class WriteCommand
     public static bool TryRebind(SqlMapper.IDynamicParameters parameters, System.Data.Common.DbCommand command) =>
         parameters is Statement { Read: null } statement && statement.Rebind(command);
 
+    /// <summary>A rows statement's values in parameter order (<c>@w_0</c>…); null for a read.</summary>
+    public static IReadOnlyList<object?>? RowValues(SqlMapper.IDynamicParameters parameters) =>
+        parameters is Statement { Read: null } statement ? statement.Values : null;
+
     private sealed record Statement(string Sql, int First, List<object?> Values, object? Read, bool BindReadDirectly = false) : SqlMapper.IDynamicParameters
     {
         public bool Rebind(System.Data.Common.DbCommand command)
