@@ -59,9 +59,15 @@ internal static class LedgerTypeHandlers
         }
     }
 
+    private const string SqliteTimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
+
     /// <summary>A timestamp as SQLite stores it: UTC, fixed width, so text order is time order.</summary>
     public static string SqliteTimestamp(DateTimeOffset value) =>
-        ToStoredPrecision(value).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+        ToStoredPrecision(value).UtcDateTime.ToString(SqliteTimestampFormat, CultureInfo.InvariantCulture);
+
+    /// <summary><see cref="SqliteTimestamp"/> as UTF-8 into <paramref name="utf8"/>, without a string.</summary>
+    public static bool TryFormatSqliteTimestamp(DateTimeOffset value, Span<byte> utf8, out int written) =>
+        ToStoredPrecision(value).UtcDateTime.TryFormat(utf8, out written, SqliteTimestampFormat, CultureInfo.InvariantCulture);
 
     /// <summary>A date as SQLite stores it.</summary>
     public static string SqliteDate(DateOnly value) => value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

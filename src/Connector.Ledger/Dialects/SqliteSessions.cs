@@ -140,7 +140,7 @@ internal sealed class SqliteSession : IAsyncDisposable
         {
             null or DBNull => raw.sqlite3_bind_null(statement, index),
             string text => BindText(statement, index, text),
-            DateTimeOffset timestamp => BindText(statement, index, LedgerTypeHandlers.SqliteTimestamp(timestamp)),
+            DateTimeOffset timestamp => BindTimestamp(statement, index, timestamp),
             DateOnly date => BindText(statement, index, LedgerTypeHandlers.SqliteDate(date)),
             long number => raw.sqlite3_bind_int64(statement, index, number),
             int number => raw.sqlite3_bind_int64(statement, index, number),
@@ -150,6 +150,15 @@ internal sealed class SqliteSession : IAsyncDisposable
             _ => -1,
         };
         return result == -1 ? false : result == raw.SQLITE_OK ? true : throw new SqliteException($"Binding parameter {index} failed.", result);
+    }
+
+    // Every row carries a few timestamps: formatted on the stack, no string each.
+    private static int BindTimestamp(sqlite3_stmt statement, int index, DateTimeOffset timestamp)
+    {
+        Span<byte> text = stackalloc byte[32];
+        return LedgerTypeHandlers.TryFormatSqliteTimestamp(timestamp, text, out var length)
+            ? raw.sqlite3_bind_text(statement, index, text[..length])
+            : BindText(statement, index, LedgerTypeHandlers.SqliteTimestamp(timestamp));
     }
 
     private static int BindText(sqlite3_stmt statement, int index, string text)

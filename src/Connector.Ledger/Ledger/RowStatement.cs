@@ -63,6 +63,7 @@ internal sealed partial class RowStatement
             for (var first = 0; first < rows.Count; first += perStatement)
             {
                 var count = Math.Min(perStatement, rows.Count - first);
+                command.Reserve(count * _names.Length);
                 for (var r = first; r < first + count; r++)
                 {
                     foreach (var name in _names)
@@ -186,6 +187,9 @@ internal sealed class WriteCommand
 
     /// <summary>A new parameter of the statement being rendered whose placeholder the caller knows (@w_ and its position).</summary>
     public void AddValue(object? value) => _values.Add(value);
+
+    /// <summary>Room for <paramref name="values"/> more values in the statement being rendered (a backfill renders millions).</summary>
+    public void Reserve(int values) => _values.EnsureCapacity(_values.Count + values);
 
     /// <summary>Ends the statement being rendered: <paramref name="sql"/> uses the parameters added since the last one.</summary>
     public void Append(string sql)
