@@ -163,24 +163,31 @@ internal sealed class WorkingView
     public async Task<LedgerView> ViewForAsync(ILedgerReader reader, LedgerLookup lookup, CancellationToken cancellationToken)
     {
         var emailKey = EmailKey(lookup.RefereeEmail);
-        var referrals = Candidates(_referralOrder, (_referralsByLead, lookup.LeadId), (_referralsByOpportunity, lookup.OpportunityId), (_referralsByEmail, emailKey))
-            .Select(key => _referrals[key])
-            .Where(r =>
-                (lookup.LeadId is not null && r.Row.LeadId == lookup.LeadId) ||
-                (lookup.OpportunityId is not null && r.Row.OpportunityId == lookup.OpportunityId) ||
-                (emailKey is not null && r.Row.RefereeEmailKey == emailKey)).ToList();
+        var referrals = new List<(ReferralRow Row, List<RecordedStateChange> History)>();
+        foreach (var key in Candidates(_referralOrder, (_referralsByLead, lookup.LeadId), (_referralsByOpportunity, lookup.OpportunityId), (_referralsByEmail, emailKey)))
+        {
+            var referral = _referrals[key];
+            if ((lookup.LeadId is not null && referral.Row.LeadId == lookup.LeadId) ||
+                (lookup.OpportunityId is not null && referral.Row.OpportunityId == lookup.OpportunityId) ||
+                (emailKey is not null && referral.Row.RefereeEmailKey == emailKey))
+            {
+                referrals.Add(referral);
+            }
+        }
 
         var codeKey = CodeKey(lookup.ReferralCode);
-        var byId = lookup.AdvocateId is not null && _advocates.ContainsKey(lookup.AdvocateId) ? new HashSet<string>(StringComparer.Ordinal) { lookup.AdvocateId } : null;
-        var advocates = Candidates(_advocateOrder, (_advocatesByContact, lookup.ContactId), (_advocatesByCode, codeKey))
-            .Concat(byId ?? [])
-            .Distinct(StringComparer.Ordinal)
-            .OrderBy(id => _advocateOrder[id])
-            .Select(id => _advocates[id])
-            .Where(a =>
-                (lookup.AdvocateId is not null && a.AdvocateId == lookup.AdvocateId) ||
-                (lookup.ContactId is not null && a.ContactId == lookup.ContactId) ||
-                (codeKey is not null && AdvocateCodeKey(a) == codeKey)).ToList();
+        var byId = lookup.AdvocateId is not null && _advocates.ContainsKey(lookup.AdvocateId) ? lookup.AdvocateId : null;
+        var advocates = new List<AdvocateRow>();
+        foreach (var id in Candidates(_advocateOrder, (_advocatesByContact, lookup.ContactId), (_advocatesByCode, codeKey), (null, byId)))
+        {
+            var advocate = _advocates[id];
+            if ((lookup.AdvocateId is not null && advocate.AdvocateId == lookup.AdvocateId) ||
+                (lookup.ContactId is not null && advocate.ContactId == lookup.ContactId) ||
+                (codeKey is not null && AdvocateCodeKey(advocate) == codeKey))
+            {
+                advocates.Add(advocate);
+            }
+        }
 
         var owners = advocates.SelectMany(DomainRows.Owners).Distinct(StringComparer.Ordinal).ToList();
         var missing = owners.Where(o => !_reps.ContainsKey(o)).ToArray();
@@ -294,24 +301,37 @@ internal sealed class WorkingView
         set.Add(value);
     }
 
-    /// <summary>The rows indexed under any of the given keys, in the order they were first seen.</summary>
-    private static IEnumerable<string> Candidates(Dictionary<string, int> order, params (Dictionary<string, HashSet<string>> Index, string? Key)[] keys)
+    /// <summary>
+    /// The rows indexed under any of the given keys (an entry without an index names its row directly), each once, in
+    /// the order they were first seen. Every change asks this twice: the usual answer (one row, or none) allocates nothing.
+    /// </summary>
+    private static IReadOnlyCollection<string> Candidates(Dictionary<string, int> order, params (Dictionary<string, HashSet<string>>? Index, string? Key)[] keys)
     {
-        var found = new HashSet<string>(StringComparer.Ordinal);
+        IReadOnlyCollection<string>? first = null;
+        HashSet<string>? found = null;
         foreach (var (index, key) in keys)
         {
-            if (key is not null && index.TryGetValue(key, out var set))
+            IReadOnlyCollection<string>? rows = key is null ? null
+                : index is null ? [key]
+                : index.TryGetValue(key, out var set) ? set : null;
+            if (rows is null || rows.Count == 0)
             {
-                found.UnionWith(set);
+                continue;
+            }
+
+            if (first is null)
+            {
+                first = rows;
+            }
+            else
+            {
+                found ??= new HashSet<string>(first, StringComparer.Ordinal);
+                found.UnionWith(rows);
             }
         }
 
-        return found.Count switch
-        {
-            0 => [],
-            1 => found,
-            _ => found.OrderBy(k => order[k]),
-        };
+        IReadOnlyCollection<string> all = (IReadOnlyCollection<string>?)found ?? first ?? [];
+        return all.Count <= 1 ? all : [.. all.OrderBy(k => order[k])];
     }
 
     // As the SELECT compares it: UPPER(TRIM(referral_code)).
