@@ -107,7 +107,36 @@ public sealed class LedgerStore
         _insertOutbox = new($"@Kind, @TargetSObject, @TargetId, {d.JsonParameter("@Payload")}, @IdempotencyKey, @RecordedAt",
             rows => d.InsertIgnoringDuplicate("outbox_messages", "idempotency_key",
                 "kind, target_sobject, target_id, payload, idempotency_key, created_at", rows));
+
+        if (d.Provider == LedgerProvider.PostgreSql)
+        {
+            // Each table's queued rows as one statement of column arrays whose text never changes: prepared once per
+            // connection instead of parsed and planned per batch (see ColumnArrays). Same conflict handling as above.
+            _upsertAdvocate.AsColumnArrays(typeof(AdvocateRow));
+            _upsertReferral.AsColumnArrays(typeof(ReferralRow));
+            _insertStateChange.AsColumnArrays(typeof(ReferralStateChangeRow));
+            _insertRewardEntry.AsColumnArrays(typeof(RewardEntryRow));
+            _insertQuarantine.AsColumnArrays(typeof(QuarantineRow));
+            _insertAudit.AsColumnArrays(typeof(AuditRow));
+            _insertOutbox.AsColumnArrays(typeof(OutboxMessageRow));
+            _recordAppliedEvent.AsColumnArrays(typeof(AppliedEventValues));
+            _saveCheckpoint.AsColumnArrays(typeof(CheckpointValues));
+            // One UPDATE for all entries. An entry re-applied twice in the transaction keeps the first event key, as
+            // consecutive UPDATEs (the second finds it resolved) would: one row per id, the first queued.
+            _markReapplied.AsColumnArrays(ColumnArrays.Custom(["Id", "ReappliedEventKey", "ResolvedAt"], typeof(ReappliedValues), $$"""
+                UPDATE quarantine SET resolved_at = f."ResolvedAt", reapplied_event_key = f."ReappliedEventKey"
+                FROM (SELECT DISTINCT ON (u."Id") u."Id", u."ReappliedEventKey", u."ResolvedAt" FROM {{ColumnArrays.Source}} ORDER BY u."Id", u."Ordinal") AS f
+                WHERE quarantine.id = f."Id" AND quarantine.resolved_at IS NULL
+                """));
+        }
     }
+
+    // The values of rows that have no record of their own (their properties type the PostgreSQL column arrays).
+    private sealed record AppliedEventValues(string EventKey, string? Stream, DateTimeOffset AppliedAt);
+
+    private sealed record CheckpointValues(string Stream, long? ReplayId, string? Cursor, DateTimeOffset UpdatedAt);
+
+    private sealed record ReappliedValues(long Id, string ReappliedEventKey, DateTimeOffset ResolvedAt);
 
     private static string Tuples(IReadOnlyList<string> rows) => string.Join(", ", rows.Select(r => $"({r})"));
 
@@ -234,12 +263,12 @@ public sealed class LedgerStore
         RenderRows(_insertRewardEntry, changes.SelectMany(c => c.RewardEntries.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
         RenderRows(_insertQuarantine, changes.SelectMany(c => c.Quarantined.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
         RenderRows(_markReapplied, changes.SelectMany(c => c.ReappliedQuarantineIds.Select(id =>
-            RowStatement.ValuesOf(new { Id = id, ReappliedEventKey = c.EventKey, ResolvedAt = now }))));
+            RowStatement.ValuesOf(new ReappliedValues(id, c.EventKey, now)))));
         RenderRows(_insertAudit, changes.SelectMany(c => c.Audit.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
         RenderRows(_insertOutbox, changes.SelectMany(c => c.Outbox.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
         RenderRows(_recordAppliedEvent, changes.Where(c => c.RecordsEventKey).Select(c =>
-            RowStatement.ValuesOf(new { c.EventKey, c.Checkpoint?.Stream, AppliedAt = now })));
-        RenderRows(_saveCheckpoint, positions.Select(p => RowStatement.ValuesOf(new { p.Stream, p.ReplayId, p.Cursor, UpdatedAt = now })));
+            RowStatement.ValuesOf(new AppliedEventValues(c.EventKey, c.Checkpoint?.Stream, now))));
+        RenderRows(_saveCheckpoint, positions.Select(p => RowStatement.ValuesOf(new CheckpointValues(p.Stream, p.ReplayId, p.Cursor, now))));
 
         void RenderRows(RowStatement statement, IEnumerable<Func<string, object?>> rows)
         {

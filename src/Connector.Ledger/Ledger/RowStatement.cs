@@ -26,14 +26,17 @@ internal sealed partial class RowStatement
     private const int SqliteParametersPerStatement = 40;
 
     private readonly Func<IReadOnlyList<string>, string> _build;
+    private readonly string _values;
     private readonly string[] _literals;
     private readonly string[] _names;
+    private ColumnArrays? _arrays;
 
     /// <param name="values">One row's values, e.g. <c>@EventKey, @Stream, CAST(@Payload AS jsonb)</c>.</param>
     /// <param name="build">The statement for the given rows' values (each element one row's, without parentheses).</param>
     public RowStatement(string values, Func<IReadOnlyList<string>, string> build)
     {
         _build = build;
+        _values = values;
         var matches = ParameterName().Matches(values);
         _names = [.. matches.Select(m => m.Groups[1].Value)];
         var literals = new List<string>();
@@ -51,6 +54,23 @@ internal sealed partial class RowStatement
 
     /// <summary>The one-row statement with the values' own parameter names.</summary>
     public string Single { get; }
+
+    /// <summary>
+    /// PostgreSQL: renders all the rows as one statement of column arrays (<see cref="ColumnArrays.Insert"/>), each
+    /// column typed by <paramref name="rowType"/>'s property of its parameter's name.
+    /// </summary>
+    public RowStatement AsColumnArrays(Type rowType)
+    {
+        _arrays = ColumnArrays.Insert(Single, _values, rowType);
+        return this;
+    }
+
+    /// <summary>PostgreSQL: renders all the rows as <paramref name="arrays"/>, a statement of their column arrays.</summary>
+    public RowStatement AsColumnArrays(ColumnArrays arrays)
+    {
+        _arrays = arrays;
+        return this;
+    }
 
     /// <summary>Appends statements writing <paramref name="rows"/> (each a row's value by parameter name) to <paramref name="command"/>.</summary>
     public void Render(IReadOnlyList<Func<string, object?>> rows, WriteCommand command)
@@ -75,6 +95,12 @@ internal sealed partial class RowStatement
                 command.Append(_texts.GetOrAdd(count, Text));
             }
 
+            return;
+        }
+
+        if (_arrays is not null)
+        {
+            _arrays.Render(rows, command);
             return;
         }
 
