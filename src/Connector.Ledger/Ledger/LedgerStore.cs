@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Connector.Ledger.Checkpoints;
 using Connector.Ledger.Dialects;
+using Connector.Ledger.Outbox;
 using Connector.Ledger.Quarantine;
 using Connector.Ledger.Rewards;
 using Dapper;
