@@ -117,7 +117,6 @@ internal sealed partial class ColumnArrays
             var t when t == typeof(decimal) => new("numeric", (rows, name) => FillValues(rows, name, v => (decimal)v)),
             var t when t == typeof(int) => new("integer", (rows, name) => FillValues(rows, name, v => (int)v)),
             var t when t == typeof(long) => new("bigint", (rows, name) => FillValues(rows, name, v => (long)v)),
-            var t when t == typeof(bool) => new("boolean", (rows, name) => FillValues(rows, name, v => (bool)v)),
             _ => throw new InvalidOperationException($"{what}: no PostgreSQL array type for {type.Name}."),
         };
 

@@ -462,8 +462,9 @@ public sealed class LedgerStore
             const CommandFlags rows = CommandFlags.Buffered | CommandFlags.NoCache;
             if (Dialect.Provider == LedgerProvider.PostgreSql)
             {
-                // One round trip for an ordinary transaction's writes; a backfill batch's go in a few, so the driver
-                // never holds them all at once.
+                // One round trip: each table's rows are one statement of column arrays (a parameter per column, see
+                // ColumnArrays), so even a backfill batch's writes stay far below the split, which only statements
+                // rendered row by row would reach. Npgsql prepares each statement of the command on its own.
                 var commands = command.Combined(MaxValuesPerRoundTrip);
                 foreach (var (sql, parameters) in commands.Take(commands.Count - 1))
                 {

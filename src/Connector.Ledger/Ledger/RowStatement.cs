@@ -12,7 +12,8 @@ namespace Connector.Ledger.Ledger;
 /// <summary>
 /// One table's INSERT written once with one row's <c>@Names</c> (<see cref="Single"/>, for Dapper) and rendered for
 /// any number of rows with numbered parameters (<see cref="Render"/>), so a transaction's rows go to the engine as
-/// a few multi-row statements instead of one statement per row.
+/// a few multi-row statements instead of one statement per row. On PostgreSQL the rows go as one statement of column
+/// arrays instead (<see cref="AsColumnArrays(Type)"/>).
 /// </summary>
 internal sealed partial class RowStatement
 {
