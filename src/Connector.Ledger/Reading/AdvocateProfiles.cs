@@ -50,10 +50,15 @@ public sealed class AdvocateProfiles(LedgerDatabase database)
     public async Task<IReadOnlyList<string>> ChangedSinceAsync(DateTimeOffset? since, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<string>(new CommandDefinition("""
-            SELECT advocate_id FROM referrals WHERE @Since IS NULL OR updated_at >= @Since
-            UNION SELECT advocate_id FROM reward_entries WHERE @Since IS NULL OR recorded_at >= @Since
-            """, new { Since = since }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // Two texts rather than "@Since IS NULL OR …": PostgreSQL cannot type a parameter that is only compared with
+        // NULL (42P08), and the condition-free text is a plain scan.
+        var sql = since is null
+            ? "SELECT advocate_id FROM referrals UNION SELECT advocate_id FROM reward_entries"
+            : """
+                SELECT advocate_id FROM referrals WHERE updated_at >= @Since
+                UNION SELECT advocate_id FROM reward_entries WHERE recorded_at >= @Since
+                """;
+        var rows = await connection.QueryAsync<string>(new CommandDefinition(sql, new { Since = since }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. rows.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
     }
 
