@@ -44,5 +44,20 @@ public sealed class LedgerDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>Refreshes the planner's statistics (<see cref="ISqlDialect.RefreshStatistics"/>); false when the engine needs none.</summary>
+    public async Task<bool> RefreshStatisticsAsync(CancellationToken cancellationToken)
+    {
+        if (Dialect.RefreshStatistics is not { } sql)
+        {
+            return false;
+        }
+
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     public ValueTask DisposeAsync() => Dialect is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
 }

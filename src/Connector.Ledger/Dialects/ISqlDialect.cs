@@ -74,6 +74,12 @@ public interface ISqlDialect
 
     /// <summary>Whether <paramref name="exception"/> ended the transaction to break a deadlock (running it again is the remedy).</summary>
     bool IsDeadlock(DbException exception);
+
+    /// <summary>
+    /// The statement that refreshes the planner's statistics of the ledger's tables, or null when the engine plans
+    /// well without (SQLite: the ledger's queries name their indexes' columns, and its ANALYZE reads every index).
+    /// </summary>
+    string? RefreshStatistics { get; }
 }
 
 /// <summary>The parts PostgreSQL and SQLite share (both speak INSERT … ON CONFLICT and RETURNING).</summary>
@@ -96,6 +102,8 @@ internal abstract class OnConflictDialect : ISqlDialect
     public abstract string ForUpdate { get; }
 
     public abstract bool IsDeadlock(DbException exception);
+
+    public abstract string? RefreshStatistics { get; }
 
     public abstract string InList(string column, string parameter);
 

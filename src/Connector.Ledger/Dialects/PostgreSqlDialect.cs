@@ -61,6 +61,11 @@ internal sealed class PostgreSqlDialect : OnConflictDialect, IAsyncDisposable
 
     public override string ForUpdate => " FOR UPDATE";
 
+    // Autovacuum analyzes a table only after it has grown by a share of its size, and a first start's backfill fills
+    // empty tables faster than that: the planner (and the generic plans of prepared reads) would keep planning for empty tables.
+    public override string? RefreshStatistics =>
+        "ANALYZE advocates, referrals, referral_state_changes, reward_entries, audit_entries, applied_events, outbox_messages, sales_reps, quarantine";
+
     public override bool IsDeadlock(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected };
 

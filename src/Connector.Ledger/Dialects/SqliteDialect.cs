@@ -102,5 +102,7 @@ internal sealed class SqliteDialect : OnConflictDialect, IAsyncDisposable
 
     public override bool IsDeadlock(DbException exception) => false;
 
+    public override string? RefreshStatistics => null;
+
     public ValueTask DisposeAsync() => Sessions.DisposeAsync();
 }

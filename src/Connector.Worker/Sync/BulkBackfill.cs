@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
+using Connector.Ledger;
 using Connector.Ledger.Checkpoints;
 using Connector.Referrals.Processing;
 using Connector.Salesforce;
@@ -32,19 +33,21 @@ public sealed partial class BulkBackfill
     private readonly SalesforceQueries _queries;
     private readonly ChangeApplier _applier;
     private readonly CheckpointStore _checkpoints;
+    private readonly LedgerDatabase _database;
     private readonly SyncOptions _options;
     private readonly ConnectorMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<BulkBackfill> _logger;
 
-    public BulkBackfill(BulkQueryClient bulk, SalesforceQueries queries, ChangeApplier applier, CheckpointStore checkpoints, IOptions<SyncOptions> options,
-        ConnectorMetrics metrics, TimeProvider time, ILogger<BulkBackfill> logger)
+    public BulkBackfill(BulkQueryClient bulk, SalesforceQueries queries, ChangeApplier applier, CheckpointStore checkpoints, LedgerDatabase database,
+        IOptions<SyncOptions> options, ConnectorMetrics metrics, TimeProvider time, ILogger<BulkBackfill> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _bulk = bulk;
         _queries = queries;
         _applier = applier;
         _checkpoints = checkpoints;
+        _database = database;
         _options = options.Value;
         _metrics = metrics;
         _time = time;
@@ -156,6 +159,7 @@ public sealed partial class BulkBackfill
         var startedDone = state.Done;
         var lastLog = TimeSpan.Zero;
         var coveredResyncs = entity == ChangeEntity.Opportunity ? _applier.PendingResyncs(ChangeEntity.Opportunity) : [];
+        var statistics = new StatisticsSchedule();
         var doneMetric = Metric("backfill_records_done", request.SObject);
         var rateMetric = Metric("backfill_records_per_second", request.SObject);
         _metrics.Set(Metric("backfill_records_total", request.SObject), state.Total);
@@ -182,6 +186,11 @@ public sealed partial class BulkBackfill
                 }
 
                 state = next;
+                if (statistics.Due(state.Done - startedDone) && await _database.RefreshStatisticsAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    _metrics.Increment(Metric("backfill_statistics_refreshes_total", request.SObject));
+                }
+
                 _metrics.Set(doneMetric, state.Done);
                 var elapsed = clock.Elapsed;
                 var rate = elapsed.TotalSeconds > 0 ? (state.Done - startedDone) / elapsed.TotalSeconds : 0;
@@ -270,6 +279,32 @@ public sealed partial class BulkBackfill
 
         [LoggerMessage(9144, LogLevel.Information, "Backfill of {SObject} done: {Count} record(s) in {Seconds:F1} s ({RecordsPerSecond} records/s)")]
         public static partial void Completed(ILogger logger, string sobject, long count, double seconds, long recordsPerSecond);
+    }
+}
+
+/// <summary>
+/// When a backfill refreshes the ledger's planner statistics: after its first records, then each time the records
+/// it applied have doubled — a handful of times for a million records. A backfill grows tables from nothing faster
+/// than autovacuum notices, and PostgreSQL planned its reads as for empty tables (measured: half the speed).
+/// </summary>
+internal sealed class StatisticsSchedule(long first = 5_000)
+{
+    private long _next = first;
+
+    /// <summary>Whether the statistics are due now that <paramref name="applied"/> records were applied (then the next time is twice as far).</summary>
+    public bool Due(long applied)
+    {
+        if (applied < _next)
+        {
+            return false;
+        }
+
+        while (_next <= applied)
+        {
+            _next *= 2;
+        }
+
+        return true;
     }
 }
 
