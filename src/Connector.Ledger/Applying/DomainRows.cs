@@ -149,6 +149,32 @@ internal static class DomainRows
         ChoiceOptions = row.ChoiceOptions is null ? [] : JsonSerializer.Deserialize<string[]>(row.ChoiceOptions) ?? [],
     };
 
+    /// <summary>A written entry as a read of the table returns it (not paid: it was written in this transaction).</summary>
+    public static Rewards.RewardEntry AsStored(RewardEntryRow row, string eventKey) => new()
+    {
+        IdempotencyKey = row.IdempotencyKey,
+        ReferralKey = row.ReferralKey,
+        AdvocateId = row.AdvocateId,
+        Beneficiary = row.Beneficiary,
+        Kind = row.Kind,
+        Amount = row.Amount,
+        Currency = row.Currency,
+        EffectiveOn = row.EffectiveOn,
+        Reason = row.Reason,
+        RuleId = row.RuleId,
+        RelatedKey = row.RelatedKey,
+        EventKey = eventKey,
+        BeneficiaryId = row.BeneficiaryId,
+        RuleVersion = row.RuleVersion,
+        Stage = row.Stage,
+        Cycle = row.Cycle,
+        WonOn = row.WonOn,
+        WonAt = row.WonAt,
+        RetentionEndsOn = row.RetentionEndsOn,
+        MaturesOn = row.MaturesOn,
+        ChoiceOptions = row.ChoiceOptions,
+    };
+
     private static InvalidOperationException Missing(Rewards.RewardEntry row, string column) =>
         new($"Reward entry {row.IdempotencyKey} has no {column}: it was not written by the reward engine and cannot be re-evaluated.");
 

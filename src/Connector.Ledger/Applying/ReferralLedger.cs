@@ -228,7 +228,7 @@ public sealed partial class ReferralLedger
                 case Ignored:
                     continue;
                 case RewardEvaluationRequested request:
-                    await EvaluateRewardsAsync(tx, request, result.Referral, emitted, effects, ct).ConfigureAwait(false);
+                    await EvaluateRewardsAsync(tx, request, result.Referral, emitted, effects, ct, working).ConfigureAwait(false);
                     break;
                 case RoutingDecision { ChangesOwner: true } routing:
                     effects.Outbox.Add(new OutboxMessageRow
@@ -301,10 +301,13 @@ public sealed partial class ReferralLedger
     }
 
     private async Task EvaluateRewardsAsync(
-        ILedgerTransaction tx, RewardEvaluationRequested request, Referral? referral, List<Referrals.Rewards.RewardEntry> emitted, Effects effects, CancellationToken ct)
+        ILedgerTransaction tx, RewardEvaluationRequested request, Referral? referral, List<Referrals.Rewards.RewardEntry> emitted, Effects effects, CancellationToken ct,
+        WorkingView? working = null)
     {
-        // Read from the tables (the queued writes go first), not the working view: paid entries change outside the apply path.
-        var (existing, paid, priorWins) = await DomainRows.LoadRewardStateAsync(tx, request.ReferralId, request.AdvocateId, ct).ConfigureAwait(false);
+        // The working view's reward state when it loaded it (a batch of opportunity changes); otherwise the tables, the
+        // queued writes sent first.
+        var (existing, paid, priorWins) = working?.RewardStateFor(request.ReferralId, request.AdvocateId)
+            ?? await DomainRows.LoadRewardStateAsync(tx, request.ReferralId, request.AdvocateId, ct).ConfigureAwait(false);
         var facts = request.ToRewardFacts(priorWins, referral?.LeadId);
         var evaluation = RewardEngine.Evaluate(facts, _program.Rules, [.. existing, .. emitted], paid, DateOnly.FromDateTime(tx.Now.UtcDateTime), _program.Rates);
         emitted.AddRange(evaluation.NewEntries);

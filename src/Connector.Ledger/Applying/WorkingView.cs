@@ -4,6 +4,7 @@ using Connector.Ledger.Ledger;
 using Connector.Referrals;
 using Connector.Referrals.Processing;
 using Dapper;
+using DomainRewardEntry = Connector.Referrals.Rewards.RewardEntry;
 
 namespace Connector.Ledger.Applying;
 
@@ -26,6 +27,9 @@ internal sealed class WorkingView
     private readonly Dictionary<string, AdvocateRow> _advocates;
     private readonly Dictionary<string, SalesRep?> _reps;
 
+    // Reward state, loaded with the rows when the changes can request reward evaluations (see RewardStateFor).
+    private readonly RewardState? _rewardState;
+
     // Which rows ever held a key, so a lookup filters a few candidates rather than every row of a large batch (a
     // backfill's 1,000 changes would otherwise scan 1,000 rows each). Never pruned: a candidate is still filtered on
     // its current values, so one whose key changed since is not matched. Order of first sight keeps the result in the
@@ -40,9 +44,11 @@ internal sealed class WorkingView
 
     private WorkingView(
         LedgerProvider provider, IEnumerable<string> applied, IEnumerable<ReferralRow> referrals,
-        IEnumerable<RecordedStateChange> history, IEnumerable<AdvocateRow> advocates, IEnumerable<SalesRep> reps, IEnumerable<string> owners)
+        IEnumerable<RecordedStateChange> history, IEnumerable<AdvocateRow> advocates, IEnumerable<SalesRep> reps, IEnumerable<string> owners,
+        RewardState? rewardState = null)
     {
         _provider = provider;
+        _rewardState = rewardState;
         _applied = new HashSet<string>(applied, StringComparer.Ordinal);
         var historyByKey = history.ToLookup(h => h.ReferralKey, StringComparer.Ordinal);
         _referrals = referrals.ToDictionary(r => r.ReferralKey, r => (r, historyByKey[r.ReferralKey].ToList()), StringComparer.Ordinal);
@@ -111,6 +117,21 @@ internal sealed class WorkingView
                 """);
         }
 
+        // Opportunity changes request reward evaluations: the state those need comes in the same command, so a won
+        // deal no longer sends the batch's queued writes and reads the tables between two changes.
+        var rewards = referralMatch is not null && changes.Any(c => c.Entity == ChangeEntity.Opportunity);
+        if (rewards)
+        {
+            sql.Append($"""
+                SELECT {Rewards.RewardLedgerQueries.Columns}
+                FROM reward_entries e LEFT JOIN reward_payouts p ON p.reward_entry_id = e.id
+                WHERE e.referral_key IN (SELECT referral_key FROM referrals WHERE {referralMatch}) ORDER BY e.id;
+                SELECT advocate_id, referral_key FROM referrals
+                WHERE state = '{nameof(ReferralState.Won)}' AND advocate_id IN (SELECT advocate_id FROM referrals WHERE {referralMatch});
+
+                """);
+        }
+
         if (advocateMatch is not null)
         {
             sql.Append($"""
@@ -134,12 +155,23 @@ internal sealed class WorkingView
             var (referrals, history) = referralMatch is null
                 ? ([], [])
                 : (await grid.ReadAsync<ReferralRow>().ConfigureAwait(false), await grid.ReadAsync<RecordedStateChange>().ConfigureAwait(false));
+            RewardState? rewardState = null;
+            if (rewards)
+            {
+                var referralList = referrals.ToList();
+                referrals = referralList;
+                rewardState = new RewardState(
+                    referralList.Select(r => r.ReferralKey),
+                    await grid.ReadAsync<Rewards.RewardEntry>().ConfigureAwait(false),
+                    await grid.ReadAsync<WonReferral>().ConfigureAwait(false));
+            }
+
             var (advocates, reps) = advocateMatch is null
                 ? ([], [])
                 : (await grid.ReadAsync<AdvocateRow>().ConfigureAwait(false), await grid.ReadAsync<DomainRows.RepRow>().ConfigureAwait(false));
             var advocateList = advocates.ToList();
             return new WorkingView(d.Provider, applied, referrals, history, advocateList, reps.Select(DomainRows.FromRow),
-                advocateList.SelectMany(DomainRows.Owners));
+                advocateList.SelectMany(DomainRows.Owners), rewardState);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -214,6 +246,15 @@ internal sealed class WorkingView
         };
     }
 
+    /// <summary>
+    /// What a reward evaluation of <paramref name="referralKey"/> needs (its entries, which are paid, how many of
+    /// <paramref name="advocateId"/>'s other referrals stand won), as the tables hold it now; null when this view did not
+    /// load it (the caller reads the tables). Payouts cannot change underneath: a payout locks its referral first, and
+    /// this transaction holds the lock on every referral it loaded (SQLite: the only writer).
+    /// </summary>
+    public (List<DomainRewardEntry> Entries, HashSet<string> Paid, int OtherWins)? RewardStateFor(string referralKey, string advocateId) =>
+        _rewardState?.For(referralKey, advocateId);
+
     /// <summary>Takes in the rows <paramref name="written"/> writes, as the store will hold them.</summary>
     public void Record(AppliedChange written)
     {
@@ -254,6 +295,8 @@ internal sealed class WorkingView
             _referrals[referral.ReferralKey] = (row, known ? existing.History : []);
             Index(referral.ReferralKey, row);
         }
+
+        _rewardState?.Record(written, Stored);
 
         foreach (var change in written.StateChanges)
         {
@@ -351,6 +394,102 @@ internal sealed class WorkingView
     private static string? CodeKey(string? code) => string.IsNullOrWhiteSpace(code) ? null : code.Trim().ToUpperInvariant();
 
     private static string[] Distinct(IEnumerable<string?> values) => [.. values.OfType<string>().Distinct(StringComparer.Ordinal)];
+
+    /// <summary>A won referral of one of the loaded referrals' advocates.</summary>
+    private sealed record WonReferral
+    {
+        public required string AdvocateId { get; init; }
+        public required string ReferralKey { get; init; }
+    }
+
+    /// <summary>
+    /// Reward entries (with which are paid) of the loaded referrals, and the won referrals of their advocates, kept
+    /// current with the entries and referral rows the transaction writes. Complete only for the referrals and advocates
+    /// loaded: a referral registered in the transaction, or an advocate none of them had, is read from the tables.
+    /// </summary>
+    private sealed class RewardState
+    {
+        private readonly Dictionary<string, List<DomainRewardEntry>> _entries = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _paid = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, HashSet<string>> _wonByAdvocate = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _advocateOfWon = new(StringComparer.Ordinal);
+
+        public RewardState(IEnumerable<string> referralKeys, IEnumerable<Rewards.RewardEntry> entries, IEnumerable<WonReferral> won)
+        {
+            foreach (var key in referralKeys)
+            {
+                _entries[key] = [];
+            }
+
+            foreach (var entry in entries)
+            {
+                if (!_entries.TryGetValue(entry.ReferralKey, out var list))
+                {
+                    continue; // a referral committed between the two reads (PostgreSQL, read committed): not in this view
+                }
+
+                list.Add(DomainRows.FromRow(entry));
+                if (entry.PaidAt is not null)
+                {
+                    _paid.Add(entry.IdempotencyKey);
+                }
+            }
+
+            foreach (var referral in won)
+            {
+                Won(referral.AdvocateId).Add(referral.ReferralKey);
+                _advocateOfWon[referral.ReferralKey] = referral.AdvocateId;
+            }
+        }
+
+        // Loaded advocates whose referrals are all still open have an empty set: known to have no wins.
+        private HashSet<string> Won(string advocateId)
+        {
+            if (!_wonByAdvocate.TryGetValue(advocateId, out var set))
+            {
+                _wonByAdvocate[advocateId] = set = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            return set;
+        }
+
+        public (List<DomainRewardEntry> Entries, HashSet<string> Paid, int OtherWins)? For(string referralKey, string advocateId)
+        {
+            if (!_entries.TryGetValue(referralKey, out var entries) || !_wonByAdvocate.TryGetValue(advocateId, out var won))
+            {
+                return null;
+            }
+
+            var paid = entries.Where(e => _paid.Contains(e.IdempotencyKey)).Select(e => e.IdempotencyKey).ToHashSet(StringComparer.Ordinal);
+            return ([.. entries], paid, won.Count - (won.Contains(referralKey) ? 1 : 0));
+        }
+
+        public void Record(AppliedChange written, Func<DateTimeOffset?, DateTimeOffset?> stored)
+        {
+            foreach (var row in written.RewardEntries)
+            {
+                // As the table keeps it: the first entry of a key (the insert ignores a duplicate), timestamps as stored.
+                if (_entries.TryGetValue(row.ReferralKey, out var entries) && !entries.Any(e => e.IdempotencyKey == row.IdempotencyKey))
+                {
+                    entries.Add(DomainRows.FromRow(DomainRows.AsStored(row, written.EventKey)) with { WonAt = stored(row.WonAt) });
+                }
+            }
+
+            foreach (var referral in written.Referrals)
+            {
+                if (_advocateOfWon.Remove(referral.ReferralKey, out var before))
+                {
+                    _wonByAdvocate[before].Remove(referral.ReferralKey);
+                }
+
+                if (referral.State == nameof(ReferralState.Won) && _wonByAdvocate.TryGetValue(referral.AdvocateId, out var won))
+                {
+                    won.Add(referral.ReferralKey);
+                    _advocateOfWon[referral.ReferralKey] = referral.AdvocateId;
+                }
+            }
+        }
+    }
 
     /// <summary>
     /// The keys looked up, by parameter name, and the conditions matching them. A list is bound as one value

@@ -151,6 +151,41 @@ public abstract class ReferralLedgerTests : LedgerTestBase
     }
 
     [Fact]
+    public async Task ApplyBatchAsync_EscalatingTiersWithWinsInOneBatch_EachWinCountsTheAdvocatesWinsBeforeIt()
+    {
+        // Tiers by the advocate's count of wins, this one included: 1st 100, 2nd 200, 3rd and after 300.
+        var tiered = new RewardRules
+        {
+            RuleId = "tiers", Version = 1, RetentionDays = 90,
+            Advocate = new TieredReward([new RewardTier(1, 1, new Money(100m, "USD")), new RewardTier(2, 2, new Money(200m, "USD")), new RewardTier(3, null, new Money(300m, "USD"))]),
+        };
+        await CreateSutAsync(); // the advocate and the reps
+        var ledger = new ReferralLedger(Store, new LedgerProgram(Org.Config(), tiered));
+        string Lead(int i) => $"00Q00000000000{i}AAA";
+        string Opp(int i) => $"00600000000000{i}AAA";
+        SalesforceChange Won(int i, int hour) => Org.Updated(ChangeEntity.Opportunity, Opp(i), Org.T0.AddHours(hour), $"cdc:won:{i}",
+            ("StageName", "Closed Won"), ("Amount", 5000m), ("CurrencyIsoCode", "USD"));
+        for (var i = 1; i <= 4; i++)
+        {
+            await ledger.ApplyAsync(Org.LeadCreated(Lead(i), email: $"ref{i}@example.com"), null, CancellationToken.None);
+            await ledger.ApplyAsync(Org.Converted(Org.T0.AddHours(1), $"cdc:convert:{i}", Lead(i), Opp(i)), null, CancellationToken.None);
+        }
+
+        await ledger.ApplyAsync(Won(1, 2), null, CancellationToken.None);
+        // Three wins in one batch, then one of them reversed and a fourth won: the reversed one no longer counts.
+        var outcomes = await ledger.ApplyBatchAsync(
+            [new(Won(2, 3), null), new(Won(3, 4), null),
+             new(Org.Updated(ChangeEntity.Opportunity, Opp(3), Org.T0.AddHours(5), "cdc:lost:3", ("StageName", "Closed Lost")), null),
+             new(Won(4, 6), null)],
+            CancellationToken.None);
+
+        Assert.Equal([ApplyStatus.Applied, ApplyStatus.Applied, ApplyStatus.Applied, ApplyStatus.Applied], outcomes.Select(o => o.Status));
+        var earned = await QueryAsync<(string, decimal)>(
+            "SELECT referral_key, amount FROM reward_entries WHERE kind = 'Earned' ORDER BY id");
+        Assert.Equal([(Referral.IdForLead(Lead(1)), 100m), (Referral.IdForLead(Lead(2)), 200m), (Referral.IdForLead(Lead(3)), 300m), (Referral.IdForLead(Lead(4)), 300m)], earned);
+    }
+
+    [Fact]
     public async Task ApplyBatchAsync_CreatedConvertedAndWonInOneBatch_EachChangeDecidesOnTheOnesBefore()
     {
         var sut = await CreateSutAsync();
