@@ -11,12 +11,16 @@ public static class DemoCommand
     private static readonly Option<FileInfo> Report = new("--report") { Description = "Also write the report as JSON to this file." };
     private static readonly Option<int> LatencyMs = new("--latency-ms") { Description = "Latency the emulated org adds to every API call (benchmarks use 80).", DefaultValueFactory = _ => 0 };
     private static readonly Option<FileInfo> Ledger = new("--ledger") { Description = "Keep the SQLite ledger in this file (default: a temp file, deleted at the end)." };
+    private static readonly Option<string> Postgres = new("--postgres")
+    {
+        Description = "Run the ledger on this PostgreSQL database instead (a connection string; the database must be empty or the connector's own).",
+    };
 
     public static Command Create()
     {
         var command = new Command("demo", "Run the connector against an emulated org through a simulated sales period and report; exit 0 when the ledger matches the org.")
         {
-            Referrals, SeedLeads, RandomSeed, Report, Ledger, LatencyMs,
+            Referrals, SeedLeads, RandomSeed, Report, Ledger, Postgres, LatencyMs,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -30,7 +34,13 @@ public static class DemoCommand
                 return 2;
             }
 
-            var run = new DemoRun(new DemoSettings(referrals, seed, parse.GetValue(RandomSeed), parse.GetValue(Ledger)?.FullName, latency), output);
+            if (parse.GetValue(Postgres) is not null && parse.GetValue(Ledger) is not null)
+            {
+                await output.WriteLineAsync("--ledger (a SQLite file) and --postgres (a PostgreSQL database) exclude each other: the ledger is one or the other.").ConfigureAwait(false);
+                return 2;
+            }
+
+            var run = new DemoRun(new DemoSettings(referrals, seed, parse.GetValue(RandomSeed), parse.GetValue(Ledger)?.FullName, latency, parse.GetValue(Postgres)), output);
             var (report, exitCode) = await run.RunAsync(cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(report.ToText()).ConfigureAwait(false);
             if (parse.GetValue(Report) is { } file)

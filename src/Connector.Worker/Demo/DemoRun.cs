@@ -55,8 +55,8 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
             ["Salesforce:ClientId"] = "emulator-client",
             ["Salesforce:Username"] = "integration@emulator.local",
             ["Salesforce:PrivateKeyFile"] = Path.Combine(AppContext.BaseDirectory, "Dev", "jwt-signing-key.DEVELOPMENT-ONLY.pem"),
-            ["Ledger:Provider"] = "Sqlite",
-            ["Ledger:ConnectionString"] = new SqliteConnectionStringBuilder { DataSource = ledgerFile }.ConnectionString,
+            ["Ledger:Provider"] = settings.PostgresConnectionString is null ? "Sqlite" : "PostgreSql",
+            ["Ledger:ConnectionString"] = settings.PostgresConnectionString ?? new SqliteConnectionStringBuilder { DataSource = ledgerFile }.ConnectionString,
             ["Worker:Outbox:VerifyOwners"] = "false",
             ["Worker:Sync:ProfileInterval"] = "00:00:05",
             ["Worker:Rewards:Formula"] = "RevenueShare",
@@ -212,7 +212,7 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
             ApiCallsOf(Delta(byEndpointBefore, usage.ByEndpoint)), salesPeriodCalls, Delta(byEndpointBefore, usage.ByEndpoint), Stopwatch.GetElapsedTime(started), clock,
             cancellationToken).ConfigureAwait(false);
         await app.StopAsync(cancellationToken).ConfigureAwait(false);
-        if (settings.LedgerFile is null)
+        if (settings.LedgerFile is null && settings.PostgresConnectionString is null)
         {
             SqliteConnection.ClearAllPools();
             foreach (var file in new[] { ledgerFile, ledgerFile + "-wal", ledgerFile + "-shm" })
@@ -471,4 +471,5 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
 }
 
 /// <param name="LatencyMs">Latency the emulated org adds to every REST call once the connector is up (the benchmark uses 80 ms).</param>
-public sealed record DemoSettings(int Referrals, int SeedLeads, int RandomSeed, string? LedgerFile, int LatencyMs = 0);
+/// <param name="PostgresConnectionString">The ledger on this PostgreSQL database instead of a SQLite file.</param>
+public sealed record DemoSettings(int Referrals, int SeedLeads, int RandomSeed, string? LedgerFile, int LatencyMs = 0, string? PostgresConnectionString = null);

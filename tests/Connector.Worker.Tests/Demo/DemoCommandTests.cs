@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Connector.Ledger.Tests.Support;
 using Connector.Worker.Cli;
 
 namespace Connector.Worker.Tests.Demo;
@@ -33,5 +34,31 @@ public sealed class DemoCommandTests
         {
             File.Delete(file);
         }
+    }
+
+    [Fact]
+    public async Task The_same_demo_on_a_PostgreSQL_ledger_ends_consistent_with_the_org()
+    {
+        // Production runs on PostgreSQL: every flow of the demo (backfill, routing, conversions, wins, reversals,
+        // retention, profiles) through the PostgreSQL dialect, held to the same ground truth.
+        await using var postgres = await ThrowawayPostgres.StartAsync();
+        var ledger = await postgres.CreateDatabaseAsync("demo");
+        using var output = new StringWriter();
+
+        var exit = await WorkerCli.RunAsync(["demo", "--referrals", "60", "--seed-leads", "300", "--postgres", ledger], output, output, CancellationToken.None);
+
+        Assert.True(exit == 0, output.ToString());
+        Assert.Contains("HOLDS", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ledger_file_and_PostgreSQL_together_are_refused()
+    {
+        using var output = new StringWriter();
+
+        var exit = await WorkerCli.RunAsync(["demo", "--ledger", "x.db", "--postgres", "Host=localhost"], output, output, CancellationToken.None);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--ledger (a SQLite file) and --postgres (a PostgreSQL database) exclude each other", output.ToString(), StringComparison.Ordinal);
     }
 }
