@@ -161,7 +161,7 @@ internal sealed class WorkingView
                 var referralList = referrals.ToList();
                 referrals = referralList;
                 rewardState = new RewardState(
-                    referralList.Select(r => r.ReferralKey),
+                    referralList,
                     await grid.ReadAsync<Rewards.RewardEntry>().ConfigureAwait(false),
                     await grid.ReadAsync<WonReferral>().ConfigureAwait(false));
             }
@@ -414,11 +414,14 @@ internal sealed class WorkingView
         private readonly Dictionary<string, HashSet<string>> _wonByAdvocate = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _advocateOfWon = new(StringComparer.Ordinal);
 
-        public RewardState(IEnumerable<string> referralKeys, IEnumerable<Rewards.RewardEntry> entries, IEnumerable<WonReferral> won)
+        public RewardState(IEnumerable<ReferralRow> referrals, IEnumerable<Rewards.RewardEntry> entries, IEnumerable<WonReferral> won)
         {
-            foreach (var key in referralKeys)
+            // The won referrals were read for these referrals' advocates: one without any has an empty set (no wins),
+            // which is known, not missing.
+            foreach (var referral in referrals)
             {
-                _entries[key] = [];
+                _entries[referral.ReferralKey] = [];
+                Won(referral.AdvocateId);
             }
 
             foreach (var entry in entries)
@@ -442,7 +445,6 @@ internal sealed class WorkingView
             }
         }
 
-        // Loaded advocates whose referrals are all still open have an empty set: known to have no wins.
         private HashSet<string> Won(string advocateId)
         {
             if (!_wonByAdvocate.TryGetValue(advocateId, out var set))

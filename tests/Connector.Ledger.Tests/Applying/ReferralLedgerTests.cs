@@ -186,6 +186,27 @@ public abstract class ReferralLedgerTests : LedgerTestBase
     }
 
     [Fact]
+    public async Task WorkingView_OpportunityChanges_CarryTheRewardStateEvenOfAnAdvocateWithoutWins()
+    {
+        var sut = await CreateSutAsync();
+        await sut.ApplyAsync(Org.LeadCreated(), null, CancellationToken.None);
+        await sut.ApplyAsync(Org.Converted(Org.T0.AddHours(1), "cdc:convert"), null, CancellationToken.None);
+        var won = Org.Updated(ChangeEntity.Opportunity, Org.Opp1, Org.T0.AddHours(2), "cdc:won", ("StageName", "Closed Won"), ("Amount", 5000m));
+        var key = Referral.IdForLead(Org.Lead1);
+
+        var (forDeal, forLead) = await Store.InTransactionAsync(async (tx, ct) => (
+            (await WorkingView.LoadAsync(tx, [won], ct)).RewardStateFor(key, Org.AdvocateId),
+            (await WorkingView.LoadAsync(tx, [Org.LeadStatus("Working - Contacted", Org.T0.AddHours(3), "cdc:status")], ct)).RewardStateFor(key, Org.AdvocateId)),
+            CancellationToken.None);
+
+        // Loaded with the deal's batch: no entries and no wins yet is an answer, not a reason to read the tables again.
+        Assert.NotNull(forDeal);
+        Assert.Empty(forDeal.Value.Entries);
+        Assert.Equal(0, forDeal.Value.OtherWins);
+        Assert.Null(forLead); // a batch without opportunity changes does not load it
+    }
+
+    [Fact]
     public async Task ApplyBatchAsync_CreatedConvertedAndWonInOneBatch_EachChangeDecidesOnTheOnesBefore()
     {
         var sut = await CreateSutAsync();
