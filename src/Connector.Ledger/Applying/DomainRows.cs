@@ -149,7 +149,7 @@ internal static class DomainRows
         ChoiceOptions = row.ChoiceOptions is null ? [] : JsonSerializer.Deserialize<string[]>(row.ChoiceOptions) ?? [],
     };
 
-    /// <summary>A written entry as a read of the table returns it (not paid: it was written in this transaction).</summary>
+    /// <summary>A written entry as a read of the table returns it: timestamps at stored precision, not paid (written in this transaction).</summary>
     public static Rewards.RewardEntry AsStored(RewardEntryRow row, string eventKey) => new()
     {
         IdempotencyKey = row.IdempotencyKey,
@@ -169,7 +169,7 @@ internal static class DomainRows
         Stage = row.Stage,
         Cycle = row.Cycle,
         WonOn = row.WonOn,
-        WonAt = row.WonAt,
+        WonAt = row.WonAt is { } wonAt ? LedgerTypeHandlers.ToStoredPrecision(wonAt) : null,
         RetentionEndsOn = row.RetentionEndsOn,
         MaturesOn = row.MaturesOn,
         ChoiceOptions = row.ChoiceOptions,

@@ -296,7 +296,7 @@ internal sealed class WorkingView
             Index(referral.ReferralKey, row);
         }
 
-        _rewardState?.Record(written, Stored);
+        _rewardState?.Record(written);
 
         foreach (var change in written.StateChanges)
         {
@@ -466,14 +466,14 @@ internal sealed class WorkingView
             return ([.. entries], paid, won.Count - (won.Contains(referralKey) ? 1 : 0));
         }
 
-        public void Record(AppliedChange written, Func<DateTimeOffset?, DateTimeOffset?> stored)
+        public void Record(AppliedChange written)
         {
             foreach (var row in written.RewardEntries)
             {
                 // As the table keeps it: the first entry of a key (the insert ignores a duplicate), timestamps as stored.
                 if (_entries.TryGetValue(row.ReferralKey, out var entries) && !entries.Any(e => e.IdempotencyKey == row.IdempotencyKey))
                 {
-                    entries.Add(DomainRows.FromRow(DomainRows.AsStored(row, written.EventKey)) with { WonAt = stored(row.WonAt) });
+                    entries.Add(DomainRows.FromRow(DomainRows.AsStored(row, written.EventKey)));
                 }
             }
 
