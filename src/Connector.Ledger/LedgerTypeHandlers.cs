@@ -83,7 +83,6 @@ internal static class LedgerTypeHandlers
     {
         public override void SetValue(IDbDataParameter parameter, DateTimeOffset value)
         {
-            var stored = ToStoredPrecision(value);
             if (parameter is SqliteParameter)
             {
                 parameter.DbType = DbType.String;
@@ -92,7 +91,7 @@ internal static class LedgerTypeHandlers
             else
             {
                 parameter.DbType = DbType.DateTimeOffset;
-                parameter.Value = stored;
+                parameter.Value = ToStoredPrecision(value);
             }
         }
 
