@@ -88,7 +88,7 @@ public sealed partial class ReferralLedger
             }
 
             var change = ChangeJson.Deserialize(entry.Payload);
-            var view = await WorkingView.LoadAsync(tx, [change], ct).ConfigureAwait(false);
+            var view = await WorkingView.LoadAsync(tx, [change], ct, _store.EmailCandidates).ConfigureAwait(false);
             return await ApplyInTransactionAsync(tx, view, change, null, entry.Id, ct).ConfigureAwait(false);
         }, cancellationToken));
 
@@ -99,7 +99,7 @@ public sealed partial class ReferralLedger
     private Task<IReadOnlyList<ApplyOutcome>> ApplyInOneTransactionAsync(IReadOnlyList<IncomingChange> changes, CancellationToken cancellationToken) =>
         RetryingAsync(() => _store.InTransactionAsync<IReadOnlyList<ApplyOutcome>>(async (tx, ct) =>
         {
-            var view = await WorkingView.LoadAsync(tx, [.. changes.Select(c => c.Change)], ct).ConfigureAwait(false);
+            var view = await WorkingView.LoadAsync(tx, [.. changes.Select(c => c.Change)], ct, _store.EmailCandidates).ConfigureAwait(false);
             var outcomes = new List<ApplyOutcome>(changes.Count);
             var positions = new Dictionary<string, StreamPosition>(StringComparer.Ordinal);
             foreach (var incoming in changes)

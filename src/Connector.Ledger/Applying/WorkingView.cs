@@ -71,23 +71,29 @@ internal sealed class WorkingView
     }
 
     /// <summary>Reads, in one command, what <paramref name="changes"/> can look up: applied keys, referrals with their history, advocates and their reps.</summary>
-    public static async Task<WorkingView> LoadAsync(ILedgerTransaction tx, IReadOnlyList<SalesforceChange> changes, CancellationToken cancellationToken)
+    /// <param name="emailCandidates">While the email index is deferred (<see cref="DeferredReferralIndexes"/>): where the
+    /// rows holding an email key may be. Null: the index answers.</param>
+    public static async Task<WorkingView> LoadAsync(
+        ILedgerTransaction tx, IReadOnlyList<SalesforceChange> changes, CancellationToken cancellationToken, ReferralEmailCandidates? emailCandidates = null)
     {
         var d = tx.Dialect;
         var lookups = changes.Select(ReferralProcessor.LookupFor).ToList();
+        var emailKeys = Distinct(lookups.Select(l => EmailKey(l.RefereeEmail)));
         var keys = new KeyLists(d, new Dictionary<string, (string Column, string[] Values)>(StringComparer.Ordinal)
         {
             ["EventKeys"] = ("event_key", Distinct(changes.Select(c => c.EventKey))),
             ["LeadIds"] = ("lead_id", Distinct(lookups.Select(l => l.LeadId))),
             ["OpportunityIds"] = ("opportunity_id", Distinct(lookups.Select(l => l.OpportunityId))),
-            ["EmailKeys"] = ("referee_email_key", Distinct(lookups.Select(l => EmailKey(l.RefereeEmail)))),
+            ["EmailKeys"] = ("referee_email_key", emailKeys),
             ["AdvocateIds"] = ("advocate_id", Distinct(lookups.Select(l => l.AdvocateId))),
             ["ContactIds"] = ("contact_id", Distinct(lookups.Select(l => l.ContactId))),
             ["CodeKeys"] = ("UPPER(TRIM(referral_code))", Distinct(lookups.Select(l => CodeKey(l.ReferralCode)))),
         });
 
         // Only the keys present become conditions: an OR with a condition no index serves makes PostgreSQL scan the table.
-        var referralMatch = keys.Any("LeadIds", "OpportunityIds", "EmailKeys");
+        var referralMatch = emailCandidates is null
+            ? keys.Any("LeadIds", "OpportunityIds", "EmailKeys")
+            : Or(keys.Any("LeadIds", "OpportunityIds"), EmailCandidateCondition(emailCandidates, emailKeys, keys));
         var advocateMatch = keys.Any("AdvocateIds", "ContactIds", "CodeKeys");
 
         // The referrals first, locked where the engine lets writers interleave (PostgreSQL, read committed): another
@@ -174,6 +180,29 @@ internal sealed class WorkingView
                 advocateList.SelectMany(DomainRows.Owners), rewardState);
         }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Without the email index: the candidate rows by rowid, filtered on the column as the index lookup would match it
+    /// (null when no row can hold any of the keys). Rowids come as JSON numbers: <c>rowid IN</c> compares integers.
+    /// </summary>
+    private static string? EmailCandidateCondition(ReferralEmailCandidates candidates, string[] emailKeys, KeyLists keys)
+    {
+        var rowids = new HashSet<long>();
+        foreach (var key in emailKeys)
+        {
+            candidates.CollectInto(rowids, key);
+        }
+
+        if (rowids.Count == 0)
+        {
+            return null;
+        }
+
+        keys.Parameters["EmailRowids"] = $"[{string.Join(',', rowids.Select(r => r.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]";
+        return $"(rowid IN (SELECT value FROM json_each(@EmailRowids)) AND {keys.Condition("EmailKeys")})";
+    }
+
+    private static string? Or(string? left, string? right) => left is null ? right : right is null ? left : $"{left} OR {right}";
 
     public bool IsApplied(string eventKey) => _applied.Contains(eventKey);
 

@@ -141,6 +141,9 @@ public sealed class LedgerStore
 
     private static string Tuples(IReadOnlyList<string> rows) => string.Join(", ", rows.Select(r => $"({r})"));
 
+    /// <summary>Where lookups by email key find referrals while the email index is deferred (read inside the transaction); null otherwise.</summary>
+    internal ReferralEmailCandidates? EmailCandidates => _database.DeferredIndexes.Serving;
+
     /// <summary>Whether <paramref name="exception"/> is the engine refusing a duplicate of a unique key.</summary>
     public bool IsUniqueViolation(DbException exception) => _database.Dialect.IsUniqueViolation(exception);
 
@@ -203,6 +206,8 @@ public sealed class LedgerStore
 
         if (applied > 0)
         {
+            await _database.DeferredIndexes.RecordAsync(connection, transaction,
+                [.. changes.SelectMany(c => c.Referrals).Select(r => r.ReferralKey).Distinct(StringComparer.Ordinal)], cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -319,6 +324,7 @@ public sealed class LedgerStore
         var scope = new TransactionScope(this, connection, transaction, session, _time.GetUtcNow());
         var result = await work(scope, cancellationToken).ConfigureAwait(false);
         await scope.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await _database.DeferredIndexes.RecordAsync(connection, transaction, scope.WrittenReferralKeys, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return result;
     }
@@ -358,6 +364,12 @@ public sealed class LedgerStore
     {
         private readonly List<AppliedChange> _queued = [];
         private readonly Dictionary<string, StreamPosition> _positions = new(StringComparer.Ordinal);
+
+        // Kept only while the referral indexes are deferred (DeferredReferralIndexes records these rows' rowids).
+        private readonly HashSet<string>? _writtenReferralKeys = store._database.DeferredIndexes.Recording is null ? null : new(StringComparer.Ordinal);
+
+        /// <summary>The referrals this transaction wrote, while the referral indexes are deferred; empty otherwise.</summary>
+        public IReadOnlyCollection<string> WrittenReferralKeys => (IReadOnlyCollection<string>?)_writtenReferralKeys ?? [];
 
         public ISqlDialect Dialect => store._database.Dialect;
 
@@ -399,6 +411,18 @@ public sealed class LedgerStore
             }
 
             _queued.Add(change);
+            NoteReferrals(change);
+        }
+
+        private void NoteReferrals(AppliedChange change)
+        {
+            if (_writtenReferralKeys is not null)
+            {
+                foreach (var referral in change.Referrals)
+                {
+                    _writtenReferralKeys.Add(referral.ReferralKey);
+                }
+            }
         }
 
         public async Task<bool> WriteAsync(AppliedChange change, CancellationToken cancellationToken)
@@ -411,6 +435,7 @@ public sealed class LedgerStore
             }
 
             await FlushAsync(cancellationToken).ConfigureAwait(false);
+            NoteReferrals(change);
             return await store.ApplyInTransactionAsync(connection, transaction, change, now, cancellationToken).ConfigureAwait(false);
         }
 

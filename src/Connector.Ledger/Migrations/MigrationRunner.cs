@@ -85,6 +85,10 @@ public sealed class MigrationRunner
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+
+        // Referral indexes a large load deferred and did not build again (the process stopped first): built now,
+        // before anything reads the ledger without them.
+        await _database.DeferredIndexes.RestoreAsync(cancellationToken).ConfigureAwait(false);
         foreach (var migration in pending)
         {
             Log.MigrationApplied(_log, migration.Version, migration.Name, dialect.Provider);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Connector.Ledger;
 using Connector.Ledger.Ledger;
 using Connector.Ledger.Outbox;
 using Connector.Ledger.Reading;
@@ -19,7 +20,7 @@ namespace Connector.Worker.Profiles;
 /// the intermediate figures. What was last queued is remembered per advocate in memory; after a restart the ledger's
 /// record of the content (the idempotency key is the profile's content hash) stands in for it.
 /// </summary>
-public sealed partial class ProfileSync(AdvocateProfiles profiles, LedgerStore store, Outbox.OutboxDispatcher outbox, TimeProvider time,
+public sealed partial class ProfileSync(AdvocateProfiles profiles, LedgerStore store, LedgerDatabase database, Outbox.OutboxDispatcher outbox, TimeProvider time,
     ConnectorMetrics metrics, ILogger<ProfileSync> logger)
 {
     private readonly ConcurrentDictionary<string, string> _lastQueued = new(StringComparer.Ordinal);
@@ -28,6 +29,14 @@ public sealed partial class ProfileSync(AdvocateProfiles profiles, LedgerStore s
     /// <summary>Queues profile updates for advocates changed since the last run (all with referrals on the first); returns how many were queued.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
+        if (database.DeferredIndexes.Active)
+        {
+            // A large first load is under way without the (advocate, state) index these reads need, and its profiles
+            // would be overwritten minutes later anyway: the first run after it covers every advocate it touched.
+            Log.WaitingForLoad(logger);
+            return 0;
+        }
+
         var started = time.GetUtcNow();
         var changed = await profiles.ChangedSinceAsync(_since, cancellationToken).ConfigureAwait(false);
         var queued = 0;
@@ -94,5 +103,8 @@ public sealed partial class ProfileSync(AdvocateProfiles profiles, LedgerStore s
     {
         [LoggerMessage(9150, LogLevel.Information, "Queued {Queued} advocate profile update(s) ({Changed} advocate(s) had changes)")]
         public static partial void Queued(ILogger logger, int queued, int changed);
+
+        [LoggerMessage(9151, LogLevel.Debug, "Advocate profiles wait: a large load of referrals is under way")]
+        public static partial void WaitingForLoad(ILogger logger);
     }
 }

@@ -86,6 +86,15 @@ public sealed partial class BulkBackfill
         long applied = 0;
         if (!state.Complete)
         {
+            // Leads register the referrals, each an insert into two indexes whose keys come in random order: a large
+            // load goes without them and builds them at the end (DeferredReferralIndexes; SQLite). Opportunities only
+            // move referrals that exist, and their reward evaluations read by (advocate, state): they keep them.
+            var deferred = entity == ChangeEntity.Lead && await _database.DeferredIndexes.DeferAsync(state.Total - state.Done, cancellationToken).ConfigureAwait(false);
+            if (deferred)
+            {
+                Log.IndexesDeferred(_logger, request.SObject, state.Total - state.Done);
+            }
+
             try
             {
                 var before = state.Done;
@@ -101,6 +110,15 @@ public sealed partial class BulkBackfill
                     ?? throw new InvalidOperationException("A forced backfill always starts a job.");
                 state = await ApplyResultsAsync(entity, describe, request, state, cancellationToken).ConfigureAwait(false);
                 applied = state.Done;
+            }
+
+            // Not in a finally: a stopping process leaves them to the next start's migration step, which builds them
+            // before anything reads the ledger (and this backfill, resumed, may defer them again).
+            if (deferred)
+            {
+                var building = Stopwatch.StartNew();
+                await _database.DeferredIndexes.RestoreAsync(cancellationToken).ConfigureAwait(false);
+                Log.IndexesBuilt(_logger, request.SObject, building.Elapsed.TotalSeconds);
             }
         }
 
@@ -279,6 +297,12 @@ public sealed partial class BulkBackfill
 
         [LoggerMessage(9144, LogLevel.Information, "Backfill of {SObject} done: {Count} record(s) in {Seconds:F1} s ({RecordsPerSecond} records/s)")]
         public static partial void Completed(ILogger logger, string sobject, long count, double seconds, long recordsPerSecond);
+
+        [LoggerMessage(9145, LogLevel.Information, "Backfill of {SObject}: {Count} record(s) to load, the referral indexes with random keys are built at the end (profiles wait until then)")]
+        public static partial void IndexesDeferred(ILogger logger, string sobject, long count);
+
+        [LoggerMessage(9146, LogLevel.Information, "Backfill of {SObject}: referral indexes built in {Seconds:F1} s")]
+        public static partial void IndexesBuilt(ILogger logger, string sobject, double seconds);
     }
 }
 

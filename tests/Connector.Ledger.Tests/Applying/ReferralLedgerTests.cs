@@ -292,6 +292,61 @@ public abstract class ReferralLedgerTests : LedgerTestBase
     }
 
     [Fact]
+    public async Task ApplyBatchAsync_WhileTheReferralIndexesAreDeferred_DuplicatesByEmailAreFoundAsWithThem()
+    {
+        const string lead3 = "00Q000000000003AAA", lead4 = "00Q000000000004AAA", lead5 = "00Q000000000005AAA",
+            lead6 = "00Q000000000006AAA", lead7 = "00Q000000000007AAA", lead8 = "00Q000000000008AAA";
+        var ct = CancellationToken.None;
+        var sut = await CreateSutAsync();
+        await sut.ApplyAsync(Org.LeadCreated(Org.Lead1, email: "pat@example.com"), null, ct);
+        await sut.ApplyAsync(Org.LeadCreated(Org.Lead2, email: "kim@example.com"), null, ct);
+
+        // SQLite defers them (a load larger than the table); PostgreSQL keeps its indexes and must give the same answers.
+        Assert.Equal(Provider == LedgerProvider.Sqlite, await Database.DeferredIndexes.DeferAsync(100, ct));
+        Assert.Equal(Provider == LedgerProvider.Sqlite ? [] : DeferrableIndexes, await IndexesAsync());
+
+        // Referrals from before the load (found by the deferral's scan), registered during it (recorded by their
+        // transactions), and one whose email changed during it.
+        await sut.ApplyBatchAsync([new(Org.LeadCreated(lead3, email: " PAT@example.com"), null), new(Org.LeadCreated(lead4, email: "sam@example.com"), null)], ct);
+        await sut.ApplyBatchAsync([new(Org.Updated(ChangeEntity.Lead, Org.Lead2, Org.T0.AddHours(1), "cdc:lead2:email", ("Email", "lou@example.com")), null)], ct);
+        await sut.ApplyBatchAsync(
+            [new(Org.LeadCreated(lead5, email: "SAM@example.com"), null), new(Org.LeadCreated(lead6, email: "lou@example.com"), null), new(Org.LeadCreated(lead7, email: "kim@example.com"), null)],
+            ct);
+        await Database.DeferredIndexes.RestoreAsync(ct);
+        Assert.False(Database.DeferredIndexes.Active);
+        await sut.ApplyAsync(Org.LeadCreated(lead8, email: "Lou@Example.com"), null, ct);
+
+        Assert.Equal(DeferrableIndexes, await IndexesAsync());
+        var states = await QueryAsync<(string LeadId, string State, string? DuplicateOf)>("SELECT lead_id, state, duplicate_of FROM referrals ORDER BY lead_id");
+        Assert.Equal(
+            [
+                (Org.Lead1, "Submitted", null), (Org.Lead2, "Submitted", null),
+                (lead3, "Duplicate", Referral.IdForLead(Org.Lead1)), (lead4, "Submitted", null), (lead5, "Duplicate", Referral.IdForLead(lead4)),
+                (lead6, "Duplicate", Referral.IdForLead(Org.Lead2)), (lead7, "Submitted", null), (lead8, "Duplicate", Referral.IdForLead(Org.Lead2)),
+            ],
+            states);
+    }
+
+    [Fact]
+    public async Task DeferAsync_TableLargerThanTheLoad_KeepsTheIndexes()
+    {
+        var sut = await CreateSutAsync();
+        await sut.ApplyAsync(Org.LeadCreated(Org.Lead1, email: "pat@example.com"), null, CancellationToken.None);
+        await sut.ApplyAsync(Org.LeadCreated(Org.Lead2, email: "kim@example.com"), null, CancellationToken.None);
+
+        Assert.False(await Database.DeferredIndexes.DeferAsync(1, CancellationToken.None));
+
+        Assert.False(Database.DeferredIndexes.Active);
+        Assert.Equal(DeferrableIndexes, await IndexesAsync());
+    }
+
+    private static readonly string[] DeferrableIndexes = ["ix_referrals_advocate_state", "ix_referrals_referee_email_key"];
+
+    private Task<List<string>> IndexesAsync() => QueryAsync<string>(Provider == LedgerProvider.Sqlite
+        ? "SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key') ORDER BY name"
+        : "SELECT indexname FROM pg_indexes WHERE indexname IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key') ORDER BY indexname");
+
+    [Fact]
     public async Task ApplyBatchAsync_QuarantinedChangeInTheMiddle_TheOthersApplyAndTheStreamMovesPastIt()
     {
         var sut = await CreateSutAsync();
