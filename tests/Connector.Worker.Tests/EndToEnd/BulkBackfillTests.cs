@@ -19,13 +19,25 @@ public sealed class BulkBackfillTests
         // One org read twice, into two ledgers: by REST pages (threshold out of reach), then by Bulk.
         await using var org = await ConnectorHarness.StartAsync(
             new Dictionary<string, string?> { ["Worker:Sync:BulkBackfillThreshold"] = "100000000", ["Worker:Sync:Streaming"] = "false" },
-            Seeded(SeededLeads));
+            Seeded(SeededLeads), startConnector: false);
+        // A few referees referred again (the seeded org has none): the Bulk load decides these duplicates by email
+        // without the email index (see the end).
+        var referred = org.Emulator.Store.Read(r => r.All("Lead", includeDeleted: false)
+            .Where(l => l.Get("Advocate__c") is not null && l.Get("Email") is not null).Take(3)
+            .Select(l => (Email: (string)l.Get("Email")!, Advocate: (string)l.Get("Advocate__c")!)).ToList());
+        foreach (var (email, advocate) in referred)
+        {
+            await org.CreateAsync("Lead", new { LastName = "Again", Company = "Again", Email = email.ToUpperInvariant(), Advocate__c = advocate, Referral_Method__c = "Email" });
+        }
+
+        await org.StartConnectorAsync();
         var byRest = await ReferralsAsync(org);
         Assert.Empty(org.Emulator.Get<BulkQueryJobs>().All);
         await org.StopConnectorAsync();
 
         org.Settings["Worker:Sync:BulkBackfillThreshold"] = "100";
         org.Settings["Worker:Sync:BulkPageSize"] = "400";
+        org.Settings["Worker:Sync:BulkApplyBatchSize"] = "50"; // the referees referred again come batches after the first referral
         org.Settings["Ledger:ConnectionString"] = $"Data Source={org.LedgerFile}.bulk";
         try
         {
@@ -43,6 +55,13 @@ public sealed class BulkBackfillTests
 
             Assert.True(byRest.Count > 100, $"the seeded org has referrals ({byRest.Count})");
             Assert.Equal(byRest, byBulk);
+
+            // The lead backfill went without the referral indexes with random keys (SQLite), duplicates by email found
+            // all the same, and built them at the end.
+            Assert.Equal(3, byBulk.Count(r => r.Contains(" Duplicate ", StringComparison.Ordinal)));
+            Assert.False(org.Get<Connector.Ledger.LedgerDatabase>().DeferredIndexes.Active);
+            Assert.Equal(2, (await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>(
+                "SELECT name FROM sqlite_master WHERE name IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key')", null, ct))).Count);
 
             // The REST catch-up continues from the last record the job returned.
             var cursor = await org.Get<CheckpointStore>().GetCursorAsync(CatchUp.StreamOf(Referrals.Processing.ChangeEntity.Lead), CancellationToken.None);

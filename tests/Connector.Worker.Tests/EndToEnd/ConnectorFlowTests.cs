@@ -90,6 +90,24 @@ public sealed class ConnectorFlowTests
     }
 
     [Fact]
+    public async Task Profiles_wait_while_a_large_load_goes_without_the_referral_indexes_and_catch_up_after_it()
+    {
+        await using var org = await ConnectorHarness.StartAsync();
+        var advocate = await org.CreateAdvocateAsync(org.Reps[0]);
+        var indexes = org.Get<Connector.Ledger.LedgerDatabase>().DeferredIndexes;
+        Assert.True(await indexes.DeferAsync(1_000_000, CancellationToken.None));
+
+        var lead = await org.CreateAsync("Lead", new { LastName = "Wait", Company = "W", Email = "wait@w.example", Advocate__c = advocate, Referral_Method__c = "Social" });
+        await org.UntilAsync(async () => (await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT lead_id FROM referrals", null, ct))).Contains(lead),
+            "the referral registered during the load");
+        Assert.Equal(0, await org.Get<Profiles.ProfileSync>().RunAsync(CancellationToken.None));
+        Assert.Null(org.Field(advocate, "Total_Referrals__c"));
+
+        await indexes.RestoreAsync(CancellationToken.None);
+        await org.UntilAsync(() => Task.FromResult(org.Field(advocate, "Total_Referrals__c") is 1m), "Total_Referrals__c = 1 once the load is over");
+    }
+
+    [Fact]
     public async Task A_profile_that_changes_and_changes_back_is_written_back_both_times()
     {
         await using var org = await ConnectorHarness.StartAsync();
