@@ -202,6 +202,11 @@ public sealed partial class ReferralLedger
     /// <summary>Queues the change's rows (sent with the next read or the checkpoint) and lets the later changes of the transaction see them.</summary>
     private static void Write(ILedgerTransaction tx, WorkingView working, AppliedChange change)
     {
+        if (change.Referrals.Count > 0)
+        {
+            change = change with { ReferralsUnchanged = working.UnchangedColumns(change.Referrals) };
+        }
+
         tx.Enqueue(change);
         working.Record(change);
     }

@@ -284,6 +284,26 @@ internal sealed class WorkingView
     public (List<DomainRewardEntry> Entries, HashSet<string> Paid, int OtherWins)? RewardStateFor(string referralKey, string advocateId) =>
         _rewardState?.For(referralKey, advocateId);
 
+    /// <summary>
+    /// Which indexed columns of <paramref name="rows"/> (about to be written) hold what this view has for them: the
+    /// rows as loaded or last written in this transaction. A row the view does not have is not listed (written whole).
+    /// </summary>
+    public IReadOnlyDictionary<string, UnchangedReferralColumns> UnchangedColumns(IReadOnlyList<ReferralRow> rows)
+    {
+        var unchanged = new Dictionary<string, UnchangedReferralColumns>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            if (_referrals.TryGetValue(row.ReferralKey, out var known) && known.Row is var stored &&
+                stored.ReferralId == row.ReferralId && stored.AdvocateId == row.AdvocateId && stored.LeadId == row.LeadId &&
+                stored.OpportunityId == row.OpportunityId && stored.RefereeEmailKey == row.RefereeEmailKey)
+            {
+                unchanged[row.ReferralKey] = stored.State == row.State ? UnchangedReferralColumns.KeysAndState : UnchangedReferralColumns.Keys;
+            }
+        }
+
+        return unchanged;
+    }
+
     /// <summary>Takes in the rows <paramref name="written"/> writes, as the store will hold them.</summary>
     public void Record(AppliedChange written)
     {

@@ -24,6 +24,8 @@ public sealed class LedgerStore
     private readonly RowStatement _saveCheckpoint;
     private readonly RowStatement _upsertAdvocate;
     private readonly RowStatement _upsertReferral;
+    private readonly RowStatement _upsertReferralKeepingKeys;
+    private readonly RowStatement _upsertReferralKeepingKeysAndState;
     private readonly RowStatement _insertStateChange;
     private readonly RowStatement _insertRewardEntry;
     private readonly RowStatement _insertQuarantine;
@@ -53,7 +55,15 @@ public sealed class LedgerStore
             rows => d.Upsert("advocates", "advocate_id",
                 "advocate_id, contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark, contact_owner_id, account_owner_id", rows,
                 "contact_id, account_id, owner_id, name, status, referral_code, enrolled_on, updated_at, watermark, contact_owner_id, account_owner_id"));
-        _upsertReferral = new(
+        // Three texts for one upsert: the whole row, or without the indexed columns a write leaves as they are
+        // (AppliedChange.ReferralsUnchanged). A row that turns out not to exist is inserted whole by any of them.
+        const string identityColumns = "referral_id, advocate_id, lead_id, opportunity_id, referee_email_key";
+        const string otherColumns = """
+            method, logged_by_id, referee_name, referee_email, referee_company, referee_phone, updated_at,
+            duplicate_of, won_at, lead_watermark, opportunity_watermark,
+            deal_stage, deal_revenue, deal_currency, deal_reward_override, deal_close_date
+            """;
+        RowStatement ReferralUpsert(string updated) => new(
             """
             @ReferralKey, @ReferralId, @AdvocateId, @State, @Method, @LeadId, @OpportunityId, @LoggedById,
             @RefereeName, @RefereeEmail, @RefereeCompany, @RefereePhone, @SubmittedAt, @UpdatedAt,
@@ -67,13 +77,10 @@ public sealed class LedgerStore
                 referee_email_key, duplicate_of, won_at, lead_watermark, opportunity_watermark,
                 deal_stage, deal_revenue, deal_currency, deal_reward_override, deal_close_date
                 """,
-                rows,
-                """
-                referral_id, advocate_id, state, method, lead_id, opportunity_id, logged_by_id,
-                referee_name, referee_email, referee_company, referee_phone, updated_at,
-                referee_email_key, duplicate_of, won_at, lead_watermark, opportunity_watermark,
-                deal_stage, deal_revenue, deal_currency, deal_reward_override, deal_close_date
-                """));
+                rows, updated));
+        _upsertReferral = ReferralUpsert($"{identityColumns}, state, {otherColumns}");
+        _upsertReferralKeepingKeys = ReferralUpsert($"state, {otherColumns}");
+        _upsertReferralKeepingKeysAndState = ReferralUpsert(otherColumns);
         // History and audit are plain inserts: the unique constraints are the last line of defence. A reward or a
         // Salesforce write decided again (from another event) is skipped by its idempotency key.
         _insertStateChange = new("@ReferralKey, @FromState, @ToState, @OccurredAt, @EventKey, @Reason, @RuleId, @MappingVersion, @RecordedAt",
@@ -115,6 +122,8 @@ public sealed class LedgerStore
             // connection instead of parsed and planned per batch (see ColumnArrays). Same conflict handling as above.
             _upsertAdvocate.AsColumnArrays(typeof(AdvocateRow));
             _upsertReferral.AsColumnArrays(typeof(ReferralRow));
+            _upsertReferralKeepingKeys.AsColumnArrays(typeof(ReferralRow));
+            _upsertReferralKeepingKeysAndState.AsColumnArrays(typeof(ReferralRow));
             _insertStateChange.AsColumnArrays(typeof(ReferralStateChangeRow));
             _insertRewardEntry.AsColumnArrays(typeof(RewardEntryRow));
             _insertQuarantine.AsColumnArrays(typeof(QuarantineRow));
@@ -247,7 +256,7 @@ public sealed class LedgerStore
     private void Render(IReadOnlyList<AppliedChange> changes, IReadOnlyCollection<StreamPosition> positions, DateTimeOffset now, WriteCommand command)
     {
         var advocates = new Dictionary<string, AdvocateRow>(StringComparer.Ordinal);
-        var referrals = new Dictionary<string, ReferralRow>(StringComparer.Ordinal);
+        var referrals = new Dictionary<string, (ReferralRow Row, UnchangedReferralColumns? Unchanged)>(StringComparer.Ordinal);
         foreach (var change in changes)
         {
             foreach (var advocate in change.Advocates)
@@ -257,14 +266,20 @@ public sealed class LedgerStore
 
             foreach (var referral in change.Referrals)
             {
+                UnchangedReferralColumns? unchanged = change.ReferralsUnchanged.TryGetValue(referral.ReferralKey, out var u) ? u : null;
+                // Folded writes leave a column out only if each of them did: each was compared with the row before it,
+                // the first with the row this statement finds.
                 referrals[referral.ReferralKey] = referrals.TryGetValue(referral.ReferralKey, out var first)
-                    ? referral with { SubmittedAt = first.SubmittedAt }
-                    : referral;
+                    ? (referral with { SubmittedAt = first.Row.SubmittedAt }, Weakest(first.Unchanged, unchanged))
+                    : (referral, unchanged);
             }
         }
 
         RenderRows(_upsertAdvocate, advocates.Values.Select(a => RowStatement.ValuesOf(a)));
-        RenderRows(_upsertReferral, referrals.Values.Select(r => RowStatement.ValuesOf(r)));
+        RenderRows(_upsertReferral, referrals.Values.Where(r => r.Unchanged is null).Select(r => RowStatement.ValuesOf(r.Row)));
+        RenderRows(_upsertReferralKeepingKeys, referrals.Values.Where(r => r.Unchanged is UnchangedReferralColumns.Keys).Select(r => RowStatement.ValuesOf(r.Row)));
+        RenderRows(_upsertReferralKeepingKeysAndState,
+            referrals.Values.Where(r => r.Unchanged is UnchangedReferralColumns.KeysAndState).Select(r => RowStatement.ValuesOf(r.Row)));
         RenderRows(_insertStateChange, changes.SelectMany(c => c.StateChanges.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
         RenderRows(_insertRewardEntry, changes.SelectMany(c => c.RewardEntries.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
         RenderRows(_insertQuarantine, changes.SelectMany(c => c.Quarantined.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
@@ -285,6 +300,9 @@ public sealed class LedgerStore
             }
         }
     }
+
+    private static UnchangedReferralColumns? Weakest(UnchangedReferralColumns? first, UnchangedReferralColumns? second) =>
+        first is null || second is null ? null : first < second ? first : second;
 
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction that reads, decides and writes: what it reads through the
