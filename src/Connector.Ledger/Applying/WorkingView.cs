@@ -132,8 +132,9 @@ internal sealed class WorkingView
                 SELECT {Rewards.RewardLedgerQueries.Columns}
                 FROM reward_entries e LEFT JOIN reward_payouts p ON p.reward_entry_id = e.id
                 WHERE e.referral_key IN (SELECT referral_key FROM referrals WHERE {referralMatch}) ORDER BY e.id;
-                SELECT advocate_id, referral_key FROM referrals
-                WHERE state = '{nameof(ReferralState.Won)}' AND advocate_id IN (SELECT advocate_id FROM referrals WHERE {referralMatch});
+                SELECT advocate_id, COUNT(*) AS won FROM referrals
+                WHERE state = '{nameof(ReferralState.Won)}' AND advocate_id IN (SELECT advocate_id FROM referrals WHERE {referralMatch})
+                GROUP BY advocate_id;
 
                 """);
         }
@@ -169,7 +170,7 @@ internal sealed class WorkingView
                 rewardState = new RewardState(
                     referralList,
                     await grid.ReadAsync<Rewards.RewardEntry>().ConfigureAwait(false),
-                    await grid.ReadAsync<WonReferral>().ConfigureAwait(false));
+                    await grid.ReadAsync<WonCount>().ConfigureAwait(false));
             }
 
             var (advocates, reps) = advocateMatch is null
@@ -444,33 +445,41 @@ internal sealed class WorkingView
 
     private static string[] Distinct(IEnumerable<string?> values) => [.. values.OfType<string>().Distinct(StringComparer.Ordinal)];
 
-    /// <summary>A won referral of one of the loaded referrals' advocates.</summary>
-    private sealed record WonReferral
+    /// <summary>How many referrals of one of the loaded referrals' advocates stand won.</summary>
+    private sealed record WonCount
     {
         public required string AdvocateId { get; init; }
-        public required string ReferralKey { get; init; }
+        public required long Won { get; init; }
     }
 
     /// <summary>
-    /// Reward entries (with which are paid) of the loaded referrals, and the won referrals of their advocates, kept
-    /// current with the entries and referral rows the transaction writes. Complete only for the referrals and advocates
-    /// loaded: a referral registered in the transaction, or an advocate none of them had, is read from the tables.
+    /// Reward entries (with which are paid) of the loaded referrals, and how many referrals of their advocates stand
+    /// won, kept current with the entries and referral rows the transaction writes. Complete only for the referrals and
+    /// advocates loaded: a referral registered in the transaction, or an advocate none of them had, is read from the
+    /// tables. Counts, not the won referrals themselves: an advocate's referrals that the transaction does not load
+    /// cannot change in it, and the ones it loads carry their state (reading every won referral's key cost twice as
+    /// long, and one row per win, for each batch of opportunities).
     /// </summary>
     private sealed class RewardState
     {
         private readonly Dictionary<string, List<DomainRewardEntry>> _entries = new(StringComparer.Ordinal);
         private readonly HashSet<string> _paid = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, HashSet<string>> _wonByAdvocate = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, string> _advocateOfWon = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _wonByAdvocate = new(StringComparer.Ordinal);
 
-        public RewardState(IEnumerable<ReferralRow> referrals, IEnumerable<Rewards.RewardEntry> entries, IEnumerable<WonReferral> won)
+        // The referrals counted in _wonByAdvocate that this view knows, with the advocate they count for.
+        private readonly Dictionary<string, string> _counted = new(StringComparer.Ordinal);
+
+        public RewardState(IEnumerable<ReferralRow> referrals, IEnumerable<Rewards.RewardEntry> entries, IEnumerable<WonCount> won)
         {
-            // The won referrals were read for these referrals' advocates: one without any has an empty set (no wins),
-            // which is known, not missing.
+            // The wins were counted for these referrals' advocates: one without any has none (known, not missing).
             foreach (var referral in referrals)
             {
                 _entries[referral.ReferralKey] = [];
-                Won(referral.AdvocateId);
+                _wonByAdvocate[referral.AdvocateId] = 0;
+                if (referral.State == nameof(ReferralState.Won))
+                {
+                    _counted[referral.ReferralKey] = referral.AdvocateId;
+                }
             }
 
             foreach (var entry in entries)
@@ -487,21 +496,10 @@ internal sealed class WorkingView
                 }
             }
 
-            foreach (var referral in won)
+            foreach (var count in won)
             {
-                Won(referral.AdvocateId).Add(referral.ReferralKey);
-                _advocateOfWon[referral.ReferralKey] = referral.AdvocateId;
+                _wonByAdvocate[count.AdvocateId] = (int)count.Won;
             }
-        }
-
-        private HashSet<string> Won(string advocateId)
-        {
-            if (!_wonByAdvocate.TryGetValue(advocateId, out var set))
-            {
-                _wonByAdvocate[advocateId] = set = new HashSet<string>(StringComparer.Ordinal);
-            }
-
-            return set;
         }
 
         public (List<DomainRewardEntry> Entries, HashSet<string> Paid, int OtherWins)? For(string referralKey, string advocateId)
@@ -512,7 +510,8 @@ internal sealed class WorkingView
             }
 
             var paid = entries.Where(e => _paid.Contains(e.IdempotencyKey)).Select(e => e.IdempotencyKey).ToHashSet(StringComparer.Ordinal);
-            return ([.. entries], paid, won.Count - (won.Contains(referralKey) ? 1 : 0));
+            var self = _counted.TryGetValue(referralKey, out var countedFor) && countedFor == advocateId ? 1 : 0;
+            return ([.. entries], paid, won - self);
         }
 
         public void Record(AppliedChange written)
@@ -528,15 +527,15 @@ internal sealed class WorkingView
 
             foreach (var referral in written.Referrals)
             {
-                if (_advocateOfWon.Remove(referral.ReferralKey, out var before))
+                if (_counted.Remove(referral.ReferralKey, out var before))
                 {
-                    _wonByAdvocate[before].Remove(referral.ReferralKey);
+                    _wonByAdvocate[before]--;
                 }
 
                 if (referral.State == nameof(ReferralState.Won) && _wonByAdvocate.TryGetValue(referral.AdvocateId, out var won))
                 {
-                    won.Add(referral.ReferralKey);
-                    _advocateOfWon[referral.ReferralKey] = referral.AdvocateId;
+                    _wonByAdvocate[referral.AdvocateId] = won + 1;
+                    _counted[referral.ReferralKey] = referral.AdvocateId;
                 }
             }
         }

@@ -186,6 +186,40 @@ public abstract class ReferralLedgerTests : LedgerTestBase
     }
 
     [Fact]
+    public async Task ApplyBatchAsync_WonDealEvaluatedAgain_DoesNotCountItselfAmongTheAdvocatesOtherWins()
+    {
+        // Tiers by the advocate's count of wins. The 2nd win is decided before its revenue is known; the revenue
+        // arriving evaluates that win again (R-WON-REVENUE), and it is still the 2nd win, not the 3rd.
+        var tiered = new RewardRules
+        {
+            RuleId = "tiers", Version = 1, RetentionDays = 90,
+            Advocate = new TieredReward([new RewardTier(1, 1, new Money(100m, "USD")), new RewardTier(2, 2, new Money(200m, "USD")), new RewardTier(3, null, new Money(300m, "USD"))]),
+        };
+        await CreateSutAsync();
+        var ledger = new ReferralLedger(Store, new LedgerProgram(Org.Config(), tiered));
+        string Lead(int i) => $"00Q00000000000{i}AAA";
+        string Opp(int i) => $"00600000000000{i}AAA";
+        for (var i = 1; i <= 2; i++)
+        {
+            await ledger.ApplyAsync(Org.LeadCreated(Lead(i), email: $"ref{i}@example.com"), null, CancellationToken.None);
+            await ledger.ApplyAsync(Org.Converted(Org.T0.AddHours(1), $"cdc:convert:{i}", Lead(i), Opp(i)), null, CancellationToken.None);
+        }
+
+        await ledger.ApplyBatchAsync(
+            [new(Org.Updated(ChangeEntity.Opportunity, Opp(1), Org.T0.AddHours(2), "cdc:won:1", ("StageName", "Closed Won"), ("Amount", 5000m), ("CurrencyIsoCode", "USD")), null),
+             new(Org.Updated(ChangeEntity.Opportunity, Opp(2), Org.T0.AddHours(3), "cdc:won:2", ("StageName", "Closed Won")), null)],
+            CancellationToken.None);
+        await ledger.ApplyBatchAsync(
+            [new(Org.Updated(ChangeEntity.Opportunity, Opp(2), Org.T0.AddHours(4), "cdc:revenue:2", ("Amount", 7000m), ("CurrencyIsoCode", "USD")), null)],
+            CancellationToken.None);
+
+        Assert.Contains("cdc:revenue:2", await QueryAsync<string>("SELECT event_key FROM audit_entries WHERE decision_kind = 'RewardEvaluationRequested'"));
+        var earned = await QueryAsync<(string, decimal)>("SELECT referral_key, amount FROM reward_entries WHERE kind = 'Earned' ORDER BY id");
+        Assert.Equal([(Referral.IdForLead(Lead(1)), 100m), (Referral.IdForLead(Lead(2)), 200m)], earned);
+        Assert.Empty(await QueryAsync<string>("SELECT reason FROM audit_entries WHERE decision_kind = 'RewardIssue'"));
+    }
+
+    [Fact]
     public async Task WorkingView_OpportunityChanges_CarryTheRewardStateEvenOfAnAdvocateWithoutWins()
     {
         var sut = await CreateSutAsync();
