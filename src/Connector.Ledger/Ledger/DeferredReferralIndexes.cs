@@ -75,7 +75,8 @@ public sealed class DeferredReferralIndexes
                 return false;
             }
 
-            var candidates = new ReferralEmailCandidates((int)Math.Min(existing + incoming, 4_000_000));
+            // Sized for the load up front (no copy while it grows), up to a million referrals (20 MB); beyond, it grows.
+            var candidates = new ReferralEmailCandidates((int)Math.Min(existing + incoming, 1_000_000));
             _recording = candidates;
             try
             {

@@ -102,6 +102,10 @@ public sealed class BulkBackfillTests
         var duplicates = m.Count("events_total{source=\"backfill\",status=\"duplicate\"}");
         Assert.True(duplicates <= 200, $"{duplicates} backfilled rows were re-applied");
         await AssertEveryReferralLeadRegisteredOnceAsync(org);
+        // The try that failed left the referral indexes deferred; the one that finished built them.
+        Assert.False(org.Get<Connector.Ledger.LedgerDatabase>().DeferredIndexes.Active);
+        Assert.Equal(2, (await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>(
+            "SELECT name FROM sqlite_master WHERE name IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key')", null, ct))).Count);
     }
 
     [Fact]
