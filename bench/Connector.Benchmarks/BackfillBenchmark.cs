@@ -22,6 +22,9 @@ internal sealed record BackfillOptions
     /// <summary>A SQLite file to backfill into and keep afterwards (to inspect the ledger); by default a temporary one, deleted.</summary>
     public string? KeepLedger { get; init; }
 
+    /// <summary>Environment variables for the connector's process only (runtime settings such as <c>DOTNET_gcServer=1</c>), not the emulator's.</summary>
+    public IReadOnlyDictionary<string, string> ConnectorEnvironment { get; init; } = new Dictionary<string, string>();
+
     public static BackfillOptions Parse(string[] args)
     {
         var options = new BackfillOptions();
@@ -36,11 +39,23 @@ internal sealed record BackfillOptions
                 "--page" => options with { Page = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--threshold" => options with { Threshold = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--keep-ledger" => options with { KeepLedger = Path.GetFullPath(Next()) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Usage: backfill --leads N [--provider sqlite|postgresql|both] [--batch 2000] [--page ROWS] [--threshold 10000] [--keep-ledger FILE]"),
+                "--connector-env" => options with { ConnectorEnvironment = WithVariable(options.ConnectorEnvironment, Next()) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Usage: backfill --leads N [--provider sqlite|postgresql|both] [--batch 2000] [--page ROWS] [--threshold 10000] [--keep-ledger FILE] [--connector-env NAME=VALUE]..."),
             };
         }
 
         return options;
+    }
+
+    private static Dictionary<string, string> WithVariable(IReadOnlyDictionary<string, string> variables, string assignment)
+    {
+        var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0)
+        {
+            throw new ArgumentException($"--connector-env takes NAME=VALUE, not '{assignment}'.");
+        }
+
+        return new Dictionary<string, string>(variables) { [assignment[..equals]] = assignment[(equals + 1)..] };
     }
 
     private static string CheckedProvider(string value) =>
@@ -130,6 +145,11 @@ internal static class BackfillBenchmark
         // mark of resident memory, VmHWM), not mixed with the emulated org's, which lives in this process.
         var worker = Path.Combine(AppContext.BaseDirectory, "Connector.Worker.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in options.ConnectorEnvironment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(worker);
         start.ArgumentList.Add("run");
         foreach (var (key, value) in settings.Where(kv => kv.Value is not null))
