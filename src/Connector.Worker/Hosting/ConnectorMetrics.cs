@@ -17,6 +17,10 @@ public sealed class ConnectorMetrics(TimeProvider time)
     private readonly ConcurrentDictionary<string, ChannelStatus> _channels = new(StringComparer.Ordinal);
     private long _lastLagMs;
 
+    // Counter names by their labels, made once: a backfill counts a million changes.
+    private readonly ConcurrentDictionary<(string Source, ApplyStatus Status), string> _eventNames = new();
+    private readonly ConcurrentDictionary<RoutingAction, string> _routingNames = new();
+
     public sealed record ChannelStatus(string Channel, bool Subscribed, long? LastReplayId, DateTimeOffset? LastEventAt, double? LagMs);
 
     public DateTimeOffset? LastCatchUpAt { get; private set; }
@@ -40,12 +44,13 @@ public sealed class ConnectorMetrics(TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         ArgumentNullException.ThrowIfNull(change);
-        Increment($"events_total{{source=\"{source}\",status=\"{outcome.Status.ToString().ToLowerInvariant()}\"}}");
+        Increment(_eventNames.GetOrAdd((source, outcome.Status),
+            static key => $"events_total{{source=\"{key.Source}\",status=\"{key.Status.ToString().ToLowerInvariant()}\"}}"));
         foreach (var decision in outcome.Decisions)
         {
             if (decision is RoutingDecision routing)
             {
-                Increment($"routing_decisions_total{{action=\"{routing.Action}\"}}");
+                Increment(_routingNames.GetOrAdd(routing.Action, static action => $"routing_decisions_total{{action=\"{action}\"}}"));
             }
         }
 
