@@ -36,11 +36,11 @@ internal sealed class WorkingView
     // order the rows were loaded or written, as a scan of the rows would give it.
     private readonly Dictionary<string, int> _referralOrder = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _advocateOrder = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _referralsByLead = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _referralsByOpportunity = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _referralsByEmail = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _advocatesByContact = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _advocatesByCode = new(StringComparer.Ordinal);
+    private readonly KeyIndex _referralsByLead = new();
+    private readonly KeyIndex _referralsByOpportunity = new();
+    private readonly KeyIndex _referralsByEmail = new();
+    private readonly KeyIndex _advocatesByContact = new();
+    private readonly KeyIndex _advocatesByCode = new();
 
     private WorkingView(
         LedgerProvider provider, IEnumerable<string> applied, IEnumerable<ReferralRow> referrals,
@@ -257,7 +257,11 @@ internal sealed class WorkingView
     {
         var emailKey = EmailKey(lookup.RefereeEmail);
         var referrals = new List<(ReferralRow Row, List<RecordedStateChange> History)>();
-        foreach (var key in Candidates(_referralOrder, (_referralsByLead, lookup.LeadId), (_referralsByOpportunity, lookup.OpportunityId), (_referralsByEmail, emailKey)))
+        List<string>? found = null;
+        _referralsByLead.CollectInto(ref found, lookup.LeadId);
+        _referralsByOpportunity.CollectInto(ref found, lookup.OpportunityId);
+        _referralsByEmail.CollectInto(ref found, emailKey);
+        foreach (var key in InOrderFirstSeen(found, _referralOrder))
         {
             var referral = _referrals[key];
             if ((lookup.LeadId is not null && referral.Row.LeadId == lookup.LeadId) ||
@@ -271,7 +275,11 @@ internal sealed class WorkingView
         var codeKey = CodeKey(lookup.ReferralCode);
         var byId = lookup.AdvocateId is not null && _advocates.ContainsKey(lookup.AdvocateId) ? lookup.AdvocateId : null;
         var advocates = new List<AdvocateRow>();
-        foreach (var id in Candidates(_advocateOrder, (_advocatesByContact, lookup.ContactId), (_advocatesByCode, codeKey), (null, byId)))
+        found = null;
+        _advocatesByContact.CollectInto(ref found, lookup.ContactId);
+        _advocatesByCode.CollectInto(ref found, codeKey);
+        KeyIndex.AddDistinct(ref found, byId);
+        foreach (var id in InOrderFirstSeen(found, _advocateOrder))
         {
             var advocate = _advocates[id];
             if ((lookup.AdvocateId is not null && advocate.AdvocateId == lookup.AdvocateId) ||
@@ -398,64 +406,98 @@ internal sealed class WorkingView
     private void Index(string referralKey, ReferralRow row)
     {
         _referralOrder.TryAdd(referralKey, _referralOrder.Count);
-        Add(_referralsByLead, row.LeadId, referralKey);
-        Add(_referralsByOpportunity, row.OpportunityId, referralKey);
-        Add(_referralsByEmail, row.RefereeEmailKey, referralKey);
+        _referralsByLead.Add(row.LeadId, referralKey);
+        _referralsByOpportunity.Add(row.OpportunityId, referralKey);
+        _referralsByEmail.Add(row.RefereeEmailKey, referralKey);
     }
 
     private void Index(AdvocateRow advocate)
     {
         _advocateOrder.TryAdd(advocate.AdvocateId, _advocateOrder.Count);
-        Add(_advocatesByContact, advocate.ContactId, advocate.AdvocateId);
-        Add(_advocatesByCode, AdvocateCodeKey(advocate), advocate.AdvocateId);
+        _advocatesByContact.Add(advocate.ContactId, advocate.AdvocateId);
+        _advocatesByCode.Add(AdvocateCodeKey(advocate), advocate.AdvocateId);
     }
 
-    private static void Add(Dictionary<string, HashSet<string>> index, string? key, string value)
+    /// <summary>The candidates found (each once), in the order their rows were first seen, as a scan of the rows would give them.</summary>
+    private static IReadOnlyList<string> InOrderFirstSeen(List<string>? found, Dictionary<string, int> order)
     {
-        if (key is null)
+        if (found is null)
         {
-            return;
+            return [];
         }
 
-        if (!index.TryGetValue(key, out var set))
+        if (found.Count > 1)
         {
-            index[key] = set = new HashSet<string>(StringComparer.Ordinal);
+            found.Sort((a, b) => order[a].CompareTo(order[b]));
         }
 
-        set.Add(value);
+        return found;
     }
 
     /// <summary>
-    /// The rows indexed under any of the given keys (an entry without an index names its row directly), each once, in
-    /// the order they were first seen. Every change asks this twice: the usual answer (one row, or none) allocates nothing.
+    /// The rows that ever held a key. Most keys name one row: those take one dictionary entry, not a set each (a
+    /// backfill batch indexes thousands of referrals, and the sets outlived the GC's first generation).
     /// </summary>
-    private static IReadOnlyCollection<string> Candidates(Dictionary<string, int> order, params (Dictionary<string, HashSet<string>>? Index, string? Key)[] keys)
+    private sealed class KeyIndex
     {
-        IReadOnlyCollection<string>? first = null;
-        HashSet<string>? found = null;
-        foreach (var (index, key) in keys)
+        private readonly Dictionary<string, string> _one = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<string>> _more = new(StringComparer.Ordinal);
+
+        public void Add(string? key, string row)
         {
-            IReadOnlyCollection<string>? rows = key is null ? null
-                : index is null ? [key]
-                : index.TryGetValue(key, out var set) ? set : null;
-            if (rows is null || rows.Count == 0)
+            if (key is null)
             {
-                continue;
+                return;
             }
 
-            if (first is null)
+            if (_more.TryGetValue(key, out var rows))
             {
-                first = rows;
+                if (!rows.Contains(row))
+                {
+                    rows.Add(row);
+                }
             }
-            else
+            else if (!_one.TryAdd(key, row) && _one[key] != row)
             {
-                found ??= new HashSet<string>(first, StringComparer.Ordinal);
-                found.UnionWith(rows);
+                _more[key] = [_one[key], row];
+                _one.Remove(key);
             }
         }
 
-        IReadOnlyCollection<string> all = (IReadOnlyCollection<string>?)found ?? first ?? [];
-        return all.Count <= 1 ? all : [.. all.OrderBy(k => order[k])];
+        /// <summary>Adds to <paramref name="found"/> (created when needed) the rows under <paramref name="key"/> it does not hold yet.</summary>
+        public void CollectInto(ref List<string>? found, string? key)
+        {
+            if (key is null)
+            {
+                return;
+            }
+
+            if (_one.TryGetValue(key, out var row))
+            {
+                AddDistinct(ref found, row);
+            }
+            else if (_more.TryGetValue(key, out var rows))
+            {
+                foreach (var each in rows)
+                {
+                    AddDistinct(ref found, each);
+                }
+            }
+        }
+
+        public static void AddDistinct(ref List<string>? found, string? row)
+        {
+            if (row is null)
+            {
+                return;
+            }
+
+            found ??= new List<string>(2);
+            if (!found.Contains(row))
+            {
+                found.Add(row);
+            }
+        }
     }
 
     // As the SELECT compares it: UPPER(TRIM(referral_code)).
