@@ -9,7 +9,7 @@ using DomainRewardEntry = Connector.Referrals.Rewards.RewardEntry;
 namespace Connector.Ledger.Applying;
 
 /// <summary>
-/// The ledger rows a transaction's changes decide on, read for all of them in one command, then kept current with
+/// The ledger rows a transaction's changes decide on, read for all of them at once (two commands), then kept current with
 /// the rows each change writes: the next change decides on the ledger as the earlier ones left it, as if the tables
 /// were read again after every write (<see cref="DomainRows"/> holds the rows to that round-trip contract).
 /// <para>Complete by construction: the load covers every key any of the changes looks up (lead, opportunity, referee
