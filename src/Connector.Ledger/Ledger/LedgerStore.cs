@@ -215,8 +215,11 @@ public sealed class LedgerStore
 
         if (applied > 0)
         {
-            await _database.DeferredIndexes.RecordAsync(connection, transaction,
-                [.. changes.SelectMany(c => c.Referrals).Select(r => r.ReferralKey).Distinct(StringComparer.Ordinal)], cancellationToken).ConfigureAwait(false);
+            if (_database.DeferredIndexes.Recording is not null)
+            {
+                await _database.DeferredIndexes.RecordAsync(connection, transaction,
+                    [.. changes.SelectMany(c => c.Referrals).Select(r => r.ReferralKey).Distinct(StringComparer.Ordinal)], cancellationToken).ConfigureAwait(false);
+            }
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
