@@ -348,8 +348,19 @@ public sealed partial class ReferralLedger
         RoutingDecision d => d.RuleId,
         RewardEvaluationRequested => _program.Rules.VersionId,
         Quarantined d => $"Q-{d.Code}",
-        _ => RulePrefix().Match(decision.Reason) is { Success: true } match ? match.Groups[1].Value : null,
+        _ => RulePrefixOf(decision.Reason),
     };
+
+    // The match without its colon (the pattern is anchored): no Match object for each of a backfill's decisions.
+    private static string? RulePrefixOf(string reason)
+    {
+        foreach (var match in RulePrefix().EnumerateMatches(reason))
+        {
+            return reason[..(match.Length - 1)];
+        }
+
+        return null;
+    }
 
     [GeneratedRegex(@"^([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+):")]
     private static partial Regex RulePrefix();

@@ -253,10 +253,11 @@ internal sealed class WorkingView
     }
 
     /// <summary>The rows the SELECTs of the one-by-one path would return for <paramref name="lookup"/> now.</summary>
-    public async Task<LedgerView> ViewForAsync(ILedgerReader reader, LedgerLookup lookup, CancellationToken cancellationToken)
+    /// <remarks>Loops rather than LINQ, and no task unless an owner must be read: a backfill asks once per change.</remarks>
+    public ValueTask<LedgerView> ViewForAsync(ILedgerReader reader, LedgerLookup lookup, CancellationToken cancellationToken)
     {
         var emailKey = EmailKey(lookup.RefereeEmail);
-        var referrals = new List<(ReferralRow Row, List<RecordedStateChange> History)>();
+        var referrals = new List<Referral>();
         List<string>? found = null;
         _referralsByLead.CollectInto(ref found, lookup.LeadId);
         _referralsByOpportunity.CollectInto(ref found, lookup.OpportunityId);
@@ -268,13 +269,14 @@ internal sealed class WorkingView
                 (lookup.OpportunityId is not null && referral.Row.OpportunityId == lookup.OpportunityId) ||
                 (emailKey is not null && referral.Row.RefereeEmailKey == emailKey))
             {
-                referrals.Add(referral);
+                referrals.Add(DomainRows.FromRow(referral.Row, referral.History));
             }
         }
 
         var codeKey = CodeKey(lookup.ReferralCode);
         var byId = lookup.AdvocateId is not null && _advocates.ContainsKey(lookup.AdvocateId) ? lookup.AdvocateId : null;
-        var advocates = new List<AdvocateRow>();
+        var advocates = new List<Advocate>();
+        List<string>? owners = null;
         found = null;
         _advocatesByContact.CollectInto(ref found, lookup.ContactId);
         _advocatesByCode.CollectInto(ref found, codeKey);
@@ -286,33 +288,58 @@ internal sealed class WorkingView
                 (lookup.ContactId is not null && advocate.ContactId == lookup.ContactId) ||
                 (codeKey is not null && AdvocateCodeKey(advocate) == codeKey))
             {
-                advocates.Add(advocate);
+                advocates.Add(DomainRows.FromRow(advocate));
+                KeyIndex.AddDistinct(ref owners, advocate.OwnerId);
+                KeyIndex.AddDistinct(ref owners, advocate.ContactOwnerId);
+                KeyIndex.AddDistinct(ref owners, advocate.AccountOwnerId);
             }
         }
 
-        var owners = advocates.SelectMany(DomainRows.Owners).Distinct(StringComparer.Ordinal).ToList();
-        var missing = owners.Where(o => !_reps.ContainsKey(o)).ToArray();
-        if (missing.Length > 0)
+        List<string>? missing = null;
+        foreach (var owner in owners ?? [])
         {
-            foreach (var owner in missing)
+            if (!_reps.ContainsKey(owner))
             {
-                _reps[owner] = null;
-            }
-
-            foreach (var rep in await reader.QueryAsync<DomainRows.RepRow>(
-                $"SELECT {DomainRows.RepColumns} FROM sales_reps WHERE {reader.Dialect.InListValue("user_id", "@Owners")}", new { Owners = reader.Dialect.ListValue(missing) },
-                cancellationToken).ConfigureAwait(false))
-            {
-                _reps[rep.UserId] = DomainRows.FromRow(rep);
+                (missing ??= []).Add(owner);
             }
         }
 
-        return new LedgerView
+        return missing is null
+            ? ValueTask.FromResult(View(referrals, advocates, owners))
+            : LoadRepsThenViewAsync(reader, missing, referrals, advocates, owners!, cancellationToken);
+    }
+
+    /// <summary>Reads the reps of owners not loaded yet (an advocate's owner changed in the batch), then the view.</summary>
+    private async ValueTask<LedgerView> LoadRepsThenViewAsync(
+        ILedgerReader reader, List<string> missing, List<Referral> referrals, List<Advocate> advocates, List<string> owners, CancellationToken cancellationToken)
+    {
+        foreach (var owner in missing)
         {
-            Referrals = [.. referrals.Select(r => DomainRows.FromRow(r.Row, r.History))],
-            Advocates = [.. advocates.Select(DomainRows.FromRow)],
-            Reps = [.. owners.Select(o => _reps[o]).OfType<SalesRep>()],
-        };
+            _reps[owner] = null;
+        }
+
+        foreach (var rep in await reader.QueryAsync<DomainRows.RepRow>(
+            $"SELECT {DomainRows.RepColumns} FROM sales_reps WHERE {reader.Dialect.InListValue("user_id", "@Owners")}", new { Owners = reader.Dialect.ListValue(missing) },
+            cancellationToken).ConfigureAwait(false))
+        {
+            _reps[rep.UserId] = DomainRows.FromRow(rep);
+        }
+
+        return View(referrals, advocates, owners);
+    }
+
+    private LedgerView View(List<Referral> referrals, List<Advocate> advocates, List<string>? owners)
+    {
+        var reps = new List<SalesRep>(owners?.Count ?? 0);
+        foreach (var owner in owners ?? [])
+        {
+            if (_reps[owner] is { } rep)
+            {
+                reps.Add(rep);
+            }
+        }
+
+        return new LedgerView { Referrals = [.. referrals], Advocates = [.. advocates], Reps = [.. reps] };
     }
 
     /// <summary>

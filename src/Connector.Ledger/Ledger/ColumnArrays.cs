@@ -72,7 +72,7 @@ internal sealed partial class ColumnArrays
     public static ColumnArrays Custom(IReadOnlyList<string> names, Type rowType, string template) => new(names, rowType, template, ordinality: true);
 
     /// <summary>Appends the statement writing <paramref name="rows"/> (each a row's value by parameter name) to <paramref name="command"/>.</summary>
-    public void Render(IReadOnlyList<Func<string, object?>> rows, WriteCommand command)
+    public void Render(IReadOnlyList<StampedRow> rows, WriteCommand command)
     {
         var text = new StringBuilder(_literals[0]);
         for (var i = 0; i < _names.Length; i++)
@@ -106,7 +106,7 @@ internal sealed partial class ColumnArrays
     private static partial Regex ParameterName();
 
     /// <summary>A column's PostgreSQL element type and how its values become a typed array (bound in binary).</summary>
-    private sealed record ColumnType(string Name, Func<IReadOnlyList<Func<string, object?>>, string, Array> Array)
+    private sealed record ColumnType(string Name, Func<IReadOnlyList<StampedRow>, string, Array> Array)
     {
         public static ColumnType Of(Type type, string what) => (Nullable.GetUnderlyingType(type) ?? type) switch
         {
@@ -120,25 +120,25 @@ internal sealed partial class ColumnArrays
             _ => throw new InvalidOperationException($"{what}: no PostgreSQL array type for {type.Name}."),
         };
 
-        private static T?[] Fill<T>(IReadOnlyList<Func<string, object?>> rows, string name, Func<object, T> convert)
+        private static T?[] Fill<T>(IReadOnlyList<StampedRow> rows, string name, Func<object, T> convert)
             where T : class
         {
             var values = new T?[rows.Count];
             for (var r = 0; r < values.Length; r++)
             {
-                values[r] = rows[r](name) is { } value ? convert(value) : null;
+                values[r] = rows[r].Value(name) is { } value ? convert(value) : null;
             }
 
             return values;
         }
 
-        private static T?[] FillValues<T>(IReadOnlyList<Func<string, object?>> rows, string name, Func<object, T> convert)
+        private static T?[] FillValues<T>(IReadOnlyList<StampedRow> rows, string name, Func<object, T> convert)
             where T : struct
         {
             var values = new T?[rows.Count];
             for (var r = 0; r < values.Length; r++)
             {
-                values[r] = rows[r](name) is { } value ? convert(value) : null;
+                values[r] = rows[r].Value(name) is { } value ? convert(value) : null;
             }
 
             return values;

@@ -278,28 +278,61 @@ public sealed class LedgerStore
             }
         }
 
-        RenderRows(_upsertAdvocate, advocates.Values.Select(a => RowStatement.ValuesOf(a)));
-        RenderRows(_upsertReferral, referrals.Values.Where(r => r.Unchanged is null).Select(r => RowStatement.ValuesOf(r.Row)));
-        RenderRows(_upsertReferralKeepingKeys, referrals.Values.Where(r => r.Unchanged is UnchangedReferralColumns.Keys).Select(r => RowStatement.ValuesOf(r.Row)));
+        RenderRows(_upsertAdvocate, [.. advocates.Values.Select(a => RowStatement.ValuesOf(a))]);
+        RenderRows(_upsertReferral, [.. referrals.Values.Where(r => r.Unchanged is null).Select(r => RowStatement.ValuesOf(r.Row))]);
+        RenderRows(_upsertReferralKeepingKeys, [.. referrals.Values.Where(r => r.Unchanged is UnchangedReferralColumns.Keys).Select(r => RowStatement.ValuesOf(r.Row))]);
         RenderRows(_upsertReferralKeepingKeysAndState,
-            referrals.Values.Where(r => r.Unchanged is UnchangedReferralColumns.KeysAndState).Select(r => RowStatement.ValuesOf(r.Row)));
-        RenderRows(_insertStateChange, changes.SelectMany(c => c.StateChanges.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
-        RenderRows(_insertRewardEntry, changes.SelectMany(c => c.RewardEntries.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
-        RenderRows(_insertQuarantine, changes.SelectMany(c => c.Quarantined.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
-        RenderRows(_markReapplied, changes.SelectMany(c => c.ReappliedQuarantineIds.Select(id =>
-            RowStatement.ValuesOf(new ReappliedValues(id, c.EventKey, now)))));
-        RenderRows(_insertAudit, changes.SelectMany(c => c.Audit.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
-        RenderRows(_insertOutbox, changes.SelectMany(c => c.Outbox.Select(row => RowStatement.ValuesOf(row, c.EventKey, now))));
-        RenderRows(_recordAppliedEvent, changes.Where(c => c.RecordsEventKey).Select(c =>
-            RowStatement.ValuesOf(new AppliedEventValues(c.EventKey, c.Checkpoint?.Stream, now))));
-        RenderRows(_saveCheckpoint, positions.Select(p => RowStatement.ValuesOf(new CheckpointValues(p.Stream, p.ReplayId, p.Cursor, now))));
+            [.. referrals.Values.Where(r => r.Unchanged is UnchangedReferralColumns.KeysAndState).Select(r => RowStatement.ValuesOf(r.Row))]);
 
-        void RenderRows(RowStatement statement, IEnumerable<Func<string, object?>> rows)
+        // The rows that hang off each change, stamped with its event key: one pass, no iterator per change and table.
+        var stateChanges = new List<StampedRow>();
+        var rewardEntries = new List<StampedRow>();
+        var quarantined = new List<StampedRow>();
+        var reapplied = new List<StampedRow>();
+        var audit = new List<StampedRow>(changes.Count * 2);
+        var outbox = new List<StampedRow>();
+        var appliedEvents = new List<StampedRow>(changes.Count);
+        foreach (var c in changes)
         {
-            var list = rows.ToList();
-            if (list.Count > 0)
+            Stamp(stateChanges, c.StateChanges, c.EventKey);
+            Stamp(rewardEntries, c.RewardEntries, c.EventKey);
+            Stamp(quarantined, c.Quarantined, c.EventKey);
+            foreach (var id in c.ReappliedQuarantineIds)
             {
-                statement.Render(list, command);
+                reapplied.Add(RowStatement.ValuesOf(new ReappliedValues(id, c.EventKey, now)));
+            }
+
+            Stamp(audit, c.Audit, c.EventKey);
+            Stamp(outbox, c.Outbox, c.EventKey);
+            if (c.RecordsEventKey)
+            {
+                appliedEvents.Add(RowStatement.ValuesOf(new AppliedEventValues(c.EventKey, c.Checkpoint?.Stream, now)));
+            }
+        }
+
+        RenderRows(_insertStateChange, stateChanges);
+        RenderRows(_insertRewardEntry, rewardEntries);
+        RenderRows(_insertQuarantine, quarantined);
+        RenderRows(_markReapplied, reapplied);
+        RenderRows(_insertAudit, audit);
+        RenderRows(_insertOutbox, outbox);
+        RenderRows(_recordAppliedEvent, appliedEvents);
+        RenderRows(_saveCheckpoint, [.. positions.Select(p => RowStatement.ValuesOf(new CheckpointValues(p.Stream, p.ReplayId, p.Cursor, now)))]);
+
+        void Stamp<TRow>(List<StampedRow> into, IReadOnlyList<TRow> rows, string eventKey)
+            where TRow : notnull
+        {
+            foreach (var row in rows)
+            {
+                into.Add(RowStatement.ValuesOf(row, eventKey, now));
+            }
+        }
+
+        void RenderRows(RowStatement statement, List<StampedRow> rows)
+        {
+            if (rows.Count > 0)
+            {
+                statement.Render(rows, command);
             }
         }
     }

@@ -74,7 +74,7 @@ internal sealed partial class RowStatement
     }
 
     /// <summary>Appends statements writing <paramref name="rows"/> (each a row's value by parameter name) to <paramref name="command"/>.</summary>
-    public void Render(IReadOnlyList<Func<string, object?>> rows, WriteCommand command)
+    public void Render(IReadOnlyList<StampedRow> rows, WriteCommand command)
     {
         var budget = command.NamesPerStatement ? SqliteParametersPerStatement : MaxParametersPerStatement;
         var perStatement = Math.Clamp(budget / Math.Max(1, _names.Length), 1, MaxRowsPerStatement);
@@ -89,7 +89,7 @@ internal sealed partial class RowStatement
                 {
                     foreach (var name in _names)
                     {
-                        command.AddValue(rows[r](name));
+                        command.AddValue(rows[r].Value(name));
                     }
                 }
 
@@ -113,7 +113,7 @@ internal sealed partial class RowStatement
                 var row = new StringBuilder(_literals[0]);
                 for (var i = 0; i < _names.Length; i++)
                 {
-                    row.Append(command.Add(valueOf(_names[i]))).Append(_literals[i + 1]);
+                    row.Append(command.Add(valueOf.Value(_names[i]))).Append(_literals[i + 1]);
                 }
 
                 rendered.Add(row.ToString());
@@ -145,32 +145,40 @@ internal sealed partial class RowStatement
     }
 
     /// <summary>A row's values by parameter name: the stamps first, then the row's properties of that name.</summary>
-    public static Func<string, object?> ValuesOf(object row, string? eventKey = null, DateTimeOffset? recordedAt = null) => name => name switch
+    public static StampedRow ValuesOf(object row, string? eventKey = null, DateTimeOffset? recordedAt = null) => new(row, eventKey, recordedAt);
+
+    [GeneratedRegex(@"@(\w+)")]
+    private static partial Regex ParameterName();
+}
+
+/// <summary>
+/// A row to render: its values by parameter name, the event key and recording time stamped on rows that do not carry
+/// them. A struct, and getters compiled once per row type: a backfill renders millions of cells.
+/// </summary>
+internal readonly struct StampedRow(object row, string? eventKey, DateTimeOffset? recordedAt)
+{
+    private static readonly ConcurrentDictionary<Type, Dictionary<string, Func<object, object?>>> GettersByType = new();
+
+    public object? Value(string name) => name switch
     {
         "EventKey" when eventKey is not null => eventKey,
         "RecordedAt" when recordedAt is not null => recordedAt.Value,
-        _ => Getters.GetOrAdd((row.GetType(), name), static key => Getter(key.Type, key.Name)) is { } getter
+        _ => Getters(row.GetType()).TryGetValue(name, out var getter)
             ? getter(row)
             : throw new InvalidOperationException($"{row.GetType().Name} has no value for @{name}."),
     };
 
-    // A backfill renders millions of cells: a compiled getter per (type, property) instead of reflection per cell.
-    private static readonly ConcurrentDictionary<(Type Type, string Name), Func<object, object?>?> Getters = new();
+    private static Dictionary<string, Func<object, object?>> Getters(Type type) => GettersByType.GetOrAdd(type, static type =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.GetMethod is not null && p.GetIndexParameters().Length == 0)
+            .ToDictionary(p => p.Name, Getter, StringComparer.Ordinal));
 
-    private static Func<object, object?>? Getter(Type type, string name)
+    private static Func<object, object?> Getter(PropertyInfo property)
     {
-        if (type.GetProperty(name, BindingFlags.Public | BindingFlags.Instance) is not { GetMethod: not null } property)
-        {
-            return null;
-        }
-
         var row = Expression.Parameter(typeof(object), "row");
-        var value = Expression.Property(Expression.Convert(row, type), property);
+        var value = Expression.Property(Expression.Convert(row, property.DeclaringType!), property);
         return Expression.Lambda<Func<object, object?>>(Expression.Convert(value, typeof(object)), row).Compile();
     }
-
-    [GeneratedRegex(@"@(\w+)")]
-    private static partial Regex ParameterName();
 }
 
 /// <summary>

@@ -181,12 +181,20 @@ internal static class LeadChange
             return null;
         }
 
+        // The earliest (then lowest id) of the others on the same email: a loop, as every lead of a backfill asks.
         var since = config.DuplicateWindow is { } window ? fresh.SubmittedAt - window : DateTimeOffset.MinValue;
-        return view.Referrals
-            .Where(r => r.Id != fresh.Id && r.State != ReferralState.Duplicate && r.Referee.NormalizedEmail == email && r.SubmittedAt >= since)
-            .OrderBy(r => r.SubmittedAt)
-            .ThenBy(r => r.Id, StringComparer.Ordinal)
-            .FirstOrDefault();
+        Referral? original = null;
+        foreach (var r in view.Referrals)
+        {
+            if (r.Id != fresh.Id && r.State != ReferralState.Duplicate && r.SubmittedAt >= since && r.Referee.NormalizedEmail == email &&
+                (original is null || r.SubmittedAt < original.SubmittedAt ||
+                 (r.SubmittedAt == original.SubmittedAt && string.CompareOrdinal(r.Id, original.Id) < 0)))
+            {
+                original = r;
+            }
+        }
+
+        return original;
     }
 
     /// <summary>Referee details and method from the fields the change carries; absent fields keep what is known.</summary>
@@ -195,8 +203,8 @@ internal static class LeadChange
         var referee = referral.Referee;
         if (change.Has(LeadFields.FirstName) || change.Has(LeadFields.LastName) || change.Has(LeadFields.Name))
         {
-            var name = change.Text(LeadFields.Name)
-                ?? string.Join(' ', new[] { change.Text(LeadFields.FirstName), change.Text(LeadFields.LastName) }.Where(n => n is not null));
+            var (first, last) = (change.Text(LeadFields.FirstName), change.Text(LeadFields.LastName));
+            var name = change.Text(LeadFields.Name) ?? (first is null ? last ?? string.Empty : last is null ? first : $"{first} {last}");
             referee = referee with { Name = string.IsNullOrWhiteSpace(name) ? referee.Name : name };
         }
 

@@ -142,6 +142,13 @@ public static class ConnectorHost
 
             gauges["gc_heap_size_bytes"] = gc.HeapSizeBytes;
             gauges["gc_committed_bytes"] = gc.TotalCommittedBytes;
+
+            // Allocation and collections since start: what a change costs the GC, steadier to compare than timings.
+            gauges["gc_allocated_bytes_total"] = GC.GetTotalAllocatedBytes();
+            for (var generation = 0; generation <= GC.MaxGeneration; generation++)
+            {
+                gauges[$"gc_collections_total{{generation=\"{generation}\"}}"] = GC.CollectionCount(generation);
+            }
             if (budget.Snapshot is { } usage)
             {
                 gauges["api_daily_used"] = usage.Used;

@@ -1,4 +1,4 @@
-using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Connector.Ledger.Programs;
 using Connector.Referrals.Processing;
 
@@ -44,28 +44,45 @@ public static class MappedFields
     public static SalesforceChange Canonical(SalesforceChange change, FieldMapping mapping)
     {
         ArgumentNullException.ThrowIfNull(change);
-        var renames = Renames(change.Entity, mapping);
+        var renames = RenamesCached(change.Entity, mapping);
         if (renames.Count == 0)
         {
             return change;
         }
 
-        // Read every source from the original first: a mapping may swap two canonical fields.
-        var fields = change.Fields.RemoveRange(renames.Select(r => r.Canonical));
-        var changed = change.ChangedFields.Except(renames.Select(r => r.Canonical));
+        // Read every source from the original first: a mapping may swap two canonical fields. Builders, not one new
+        // dictionary per removal and per rename: a backfill presents every lead through here.
+        var fields = change.Fields.ToBuilder();
+        var changed = change.ChangedFields.ToBuilder();
+        foreach (var (_, canonical) in renames)
+        {
+            fields.Remove(canonical);
+            changed.Remove(canonical);
+        }
+
         foreach (var (source, canonical) in renames)
         {
             if (change.Fields.TryGetValue(source, out var value))
             {
-                fields = fields.SetItem(canonical, value);
+                fields[canonical] = value;
             }
 
             if (change.ChangedFields.Contains(source))
             {
-                changed = changed.Add(canonical);
+                changed.Add(canonical);
             }
         }
 
-        return change with { Fields = fields, ChangedFields = changed };
+        return change with { Fields = fields.ToImmutable(), ChangedFields = changed.ToImmutable() };
+    }
+
+    // Renames per mapping instance (a program version's mapping never changes) and entity; read-only once built.
+    private static readonly ConditionalWeakTable<FieldMapping, Dictionary<ChangeEntity, IReadOnlyList<(string Source, string Canonical)>>> RenamesByMapping = [];
+
+    private static IReadOnlyList<(string Source, string Canonical)> RenamesCached(ChangeEntity entity, FieldMapping mapping)
+    {
+        ArgumentNullException.ThrowIfNull(mapping);
+        var byEntity = RenamesByMapping.GetValue(mapping, static m => Enum.GetValues<ChangeEntity>().ToDictionary(e => e, e => Renames(e, m)));
+        return byEntity.TryGetValue(entity, out var renames) ? renames : Renames(entity, mapping);
     }
 }

@@ -62,6 +62,8 @@ public abstract class ReferralLedgerTests : LedgerTestBase
         Assert.Equal(("R-REGISTER", "v1"), (history.Single().RuleId, history.Single().MappingVersion));
         var audit = await Store.GetAuditTrailAsync($"Referral:{referral.ReferralKey}", CancellationToken.None);
         Assert.Contains(audit, a => a.DecisionKind == nameof(RoutingDecision) && a.RuleId == "RT-OWNER" && a.MappingVersion == "v1");
+        // A decision without a rule of its own is audited under the rule its reason starts with.
+        Assert.Contains(audit, a => a.DecisionKind == nameof(ReferralRegistered) && a.RuleId == "R-REGISTER");
         Assert.All(audit, a => Assert.Equal(Org.LeadCreated().EventKey, a.EventKey));
         // The lead's routing write; the advocate's enrolment queued its contact link (target: the contact) before.
         var outbox = await QueryAsync<(string Kind, string TargetId)>("SELECT kind, target_id FROM outbox_messages WHERE kind = 'OwnerChange'");

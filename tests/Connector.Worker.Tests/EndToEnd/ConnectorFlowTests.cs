@@ -148,7 +148,18 @@ public sealed class ConnectorFlowTests
         var metrics = await http.GetStringAsync("/metrics");
         Assert.Contains("connector_leader 1", metrics, StringComparison.Ordinal);
         Assert.Contains("connector_stream_subscribed{channel=\"/data/LeadChangeEvent\"} 1", metrics, StringComparison.Ordinal);
+
+        // Memory and GC gauges: present, and moving with what the process does.
+        Assert.True(Gauge(metrics, "connector_process_resident_memory_bytes") > 0);
+        var allocated = Gauge(metrics, "connector_gc_allocated_bytes_total");
+        Assert.True(allocated > 0);
+        Assert.True(Gauge(metrics, "connector_gc_collections_total{generation=\"2\"}") >= 0);
+        GC.KeepAlive(new byte[1024 * 1024]);
+        Assert.True(Gauge(await http.GetStringAsync("/metrics"), "connector_gc_allocated_bytes_total") >= allocated + 1024 * 1024);
     }
+
+    private static double Gauge(string metrics, string name) =>
+        double.Parse(metrics.Split('\n').Single(line => line.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 
     private sealed class RewardView
     {
