@@ -167,7 +167,11 @@ public sealed class BulkQueryClientTests
         using var cancel = new CancellationTokenSource();
 
         var export = h.Get<BulkQueryClient>().QueryAsync("SELECT Id FROM Lead", Fast, cancel.Token).ToListAsync().AsTask();
-        await Wait.UntilAsync(() => jobs.All.Any(j => j.State == EmulatorJobState.InProgress), "the job to start");
+        // The job runs in the org as soon as it is created, before the client has read its id: cancel only once the
+        // client polls it, so the cancellation lands while the client knows which job to abort.
+        await Wait.UntilAsync(
+            () => jobs.All.Any(j => j.State == EmulatorJobState.InProgress) && h.Emulator.Get<ApiUsage>().ByEndpoint.GetValueOrDefault("GET /services/data/v{version}/jobs/query/{id}") > 0,
+            "the client to poll the running job");
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => export);
