@@ -204,7 +204,7 @@ public static class SoqlEvaluator
                 }
                 else
                 {
-                    c = CompareValues(a, b);
+                    c = CompareValues(a, b, orderBy[i].Path.Field.Type);
                     if (orderBy[i].Descending)
                     {
                         c = -c;
@@ -221,8 +221,9 @@ public static class SoqlEvaluator
         }
     }
 
-    internal static int CompareValues(object a, object b) => (a, b) switch
+    internal static int CompareValues(object a, object b, FieldType type) => (a, b) switch
     {
+        (string x, string y) when type is FieldType.Id or FieldType.Reference => CompareIds(x, y),
         (string x, string y) => string.Compare(x, y, StringComparison.OrdinalIgnoreCase),
         (bool x, bool y) => x.CompareTo(y),
         (DateTimeOffset x, DateTimeOffset y) => x.CompareTo(y),
@@ -231,6 +232,14 @@ public static class SoqlEvaluator
         _ when IsNumber(a) && IsNumber(b) => ToDecimal(a).CompareTo(ToDecimal(b)),
         _ => string.Compare(FieldValues.ToText(a), FieldValues.ToText(b), StringComparison.OrdinalIgnoreCase),
     };
+
+    /// <summary>
+    /// Record ids compare like the base-62 numbers they are (0-9 &lt; A-Z &lt; a-z: ordinal, case-sensitive), on their
+    /// 15-character form so an 18-character id equals its 15-character one. Text fields sort case-insensitively, but ids
+    /// must not: "...aPC" and "...APC" are two records, and clients page with WHERE Id &gt; :last ORDER BY Id.
+    /// </summary>
+    internal static int CompareIds(string x, string y) =>
+        (x.Length == 18 ? x.AsSpan(0, 15) : x.AsSpan()).SequenceCompareTo(y.Length == 18 ? y.AsSpan(0, 15) : y.AsSpan());
 
     private static bool IsNumber(object o) => o is int or decimal or long or double;
 
@@ -277,13 +286,13 @@ public static class SoqlEvaluator
                 case SoqlNot not:
                     return !Test(not.Operand, record);
                 case SoqlComparison c:
-                    return Compare(GetValue(c.Path, record, reader, _parents), c.Operator, c.Value);
+                    return Compare(GetValue(c.Path, record, reader, _parents), c.Operator, c.Value, c.Path.Field.Type);
                 case SoqlIn i:
                     var value = GetValue(i.Path, record, reader, _parents);
                     var found = false;
                     foreach (var v in i.Values)
                     {
-                        if (Compare(value, SoqlOperator.Equal, v))
+                        if (Compare(value, SoqlOperator.Equal, v, i.Path.Field.Type))
                         {
                             found = true;
                             break;
@@ -298,7 +307,7 @@ public static class SoqlEvaluator
             }
         }
 
-        private bool Compare(object? value, SoqlOperator op, SoqlValue literal)
+        private bool Compare(object? value, SoqlOperator op, SoqlValue literal, FieldType type)
         {
             if (literal.Relative is { } relative)
             {
@@ -318,7 +327,7 @@ public static class SoqlEvaluator
                 };
             }
 
-            var c = CompareValues(value, constant);
+            var c = CompareValues(value, constant, type);
             return op switch
             {
                 SoqlOperator.Equal => c == 0,

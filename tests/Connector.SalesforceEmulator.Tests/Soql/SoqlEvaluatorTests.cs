@@ -231,4 +231,29 @@ public sealed class SoqlEvaluatorTests
 
         Assert.Equal(new object?[] { 3, 2 }, counts);
     }
+
+    [Fact]
+    public void Ids_CompareAsBase62NumbersAcrossTheUpperToLowerCaseBoundary()
+    {
+        // Sequential ids run ...X, ...Y, ...Z, ...a, ...b: case-insensitively "Z" would sort after "a", so a client paging
+        // with WHERE Id > :last ORDER BY Id would read some records twice and skip others.
+        var org = new SoqlTestOrg();
+        var created = Enumerable.Range(0, 70).Select(i => org.Insert("Lead", ("LastName", "L" + i), ("Company", "Acme")).Id).ToList();
+        Assert.Contains(created, id => id[14] == 'Z');
+        Assert.Contains(created, id => id[14] == 'a');
+        var boundary = created.First(id => id[14] == 'Z');
+        var after = created.Skip(created.IndexOf(boundary) + 1).ToList();
+
+        var ordered = org.Store.Read(r => SoqlEvaluator.Execute(SoqlParser.Parse("SELECT Id FROM Lead ORDER BY Id", org.Schema), r, includeDeleted: false)
+            .Select(x => x.Id).ToList());
+        var greater = org.Store.Read(r => SoqlEvaluator.Execute(SoqlParser.Parse($"SELECT Id FROM Lead WHERE Id > '{boundary}' ORDER BY Id", org.Schema), r, includeDeleted: false)
+            .Select(x => x.Id).ToList());
+        var byShortId = org.Run($"SELECT Id FROM Lead WHERE Id = '{boundary[..15]}'");
+        var byOtherCase = org.Run($"SELECT Id FROM Lead WHERE Id = '{boundary[..14]}z'");
+
+        Assert.Equal(created, ordered);
+        Assert.Equal(after, greater);
+        Assert.Equal(["L" + created.IndexOf(boundary)], byShortId);
+        Assert.DoesNotContain(byOtherCase, name => name == byShortId[0]);
+    }
 }
