@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The runtime settings deploy/ gives the worker (Connector.Worker.Hosting.RuntimeTuning).
+export DOTNET_GCgen0size=0x1800000
 if [ "${1:-}" = "--tour" ]; then
   shift
   exec ./scripts/tour.sh "$@"

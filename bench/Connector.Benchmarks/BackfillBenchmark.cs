@@ -22,8 +22,12 @@ internal sealed record BackfillOptions
     /// <summary>A SQLite file to backfill into and keep afterwards (to inspect the ledger); by default a temporary one, deleted.</summary>
     public string? KeepLedger { get; init; }
 
-    /// <summary>Environment variables for the connector's process only (runtime settings such as <c>DOTNET_gcServer=1</c>), not the emulator's.</summary>
-    public IReadOnlyDictionary<string, string> ConnectorEnvironment { get; init; } = new Dictionary<string, string>();
+    /// <summary>
+    /// Environment variables for the connector's process only (runtime settings such as <c>DOTNET_gcServer=1</c>), not the
+    /// emulator's. By default the runtime settings the connector is deployed with; <c>NAME=</c> removes one.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ConnectorEnvironment { get; init; } =
+        new Dictionary<string, string> { [RuntimeTuning.Gen0SizeVariable] = RuntimeTuning.Gen0SizeValue };
 
     public static BackfillOptions Parse(string[] args)
     {
@@ -147,7 +151,14 @@ internal static class BackfillBenchmark
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var (name, value) in options.ConnectorEnvironment)
         {
-            start.Environment[name] = value;
+            if (value.Length == 0)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
         }
 
         start.ArgumentList.Add(worker);
@@ -157,7 +168,8 @@ internal static class BackfillBenchmark
             start.ArgumentList.Add($"--{key}={value}");
         }
 
-        output.WriteLine($"Backfill into {provider} (batch {options.Batch}, page {options.Page?.ToString(CultureInfo.InvariantCulture) ?? "Salesforce's default"}), connector in its own process...");
+        var runtime = string.Join(' ', options.ConnectorEnvironment.Where(v => v.Value.Length > 0).Select(v => $"{v.Key}={v.Value}"));
+        output.WriteLine($"Backfill into {provider} (batch {options.Batch}, page {options.Page?.ToString(CultureInfo.InvariantCulture) ?? "Salesforce's default"}), connector in its own process ({(runtime.Length > 0 ? runtime : "the runtime's defaults")})...");
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {worker}.");
         process.OutputDataReceived += (_, e) => { if (e.Data is { } line) { output.WriteLine("  | " + line); } };

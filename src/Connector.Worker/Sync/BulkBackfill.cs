@@ -138,6 +138,11 @@ public sealed partial class BulkBackfill
         }
 
         Log.Starting(_logger, request.SObject, total, _options.BulkBackfillThreshold);
+        if (!RuntimeTuning.Gen0SizeConfigured)
+        {
+            Log.DefaultGen0Budget(_logger, RuntimeTuning.Gen0SizeVariable, RuntimeTuning.Gen0SizeValue);
+        }
+
         var job = await _bulk.RunJobAsync(statement.ToSoql(), new BulkQueryOptions
         {
             IncludeDeleted = request.IncludeDeleted,
@@ -303,6 +308,9 @@ public sealed partial class BulkBackfill
 
         [LoggerMessage(9146, LogLevel.Information, "Backfill of {SObject}: referral indexes built in {Seconds:F1} s")]
         public static partial void IndexesBuilt(ILogger logger, string sobject, double seconds);
+
+        [LoggerMessage(9147, LogLevel.Information, "The process runs with the runtime's default GC budget: a backfill runs about 20% faster with {Variable}={Value} in its environment, as deploy/ sets it")]
+        public static partial void DefaultGen0Budget(ILogger logger, string variable, string value);
     }
 }
 

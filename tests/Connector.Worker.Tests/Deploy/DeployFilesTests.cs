@@ -91,6 +91,24 @@ public sealed partial class DeployFilesTests
         Assert.Contains($"\"{typeof(ConnectorHost).Assembly.GetName().Name}.dll\"", string.Join('\n', dockerfile), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("deploy/worker/Dockerfile", @"^\s*DOTNET_GCgen0size=(?<value>\S+)")]
+    [InlineData("deploy/systemd/referral-connector.service", @"^Environment=DOTNET_GCgen0size=(?<value>\S+)$")]
+    [InlineData("scripts/demo.sh", @"^export DOTNET_GCgen0size=(?<value>\S+)$")]
+    [InlineData("src/Connector.Worker/Properties/launchSettings.json", "\"DOTNET_GCgen0size\": \"(?<value>[^\"]+)\"")]
+    public void Every_way_of_starting_the_worker_sets_the_deployed_gc_budget(string file, string pattern)
+    {
+        // Compose and Kubernetes run the image, which carries it; the backfill benchmark sets RuntimeTuning's value itself.
+        var values = File.ReadAllLines(Path.Combine(Root, file))
+            .Select(l => Regex.Match(l, pattern))
+            .Where(m => m.Success)
+            .Select(m => m.Groups["value"].Value.TrimEnd('\\', ' '))
+            .ToList();
+
+        Assert.Equal([RuntimeTuning.Gen0SizeValue], values);
+        Assert.Equal(24 * 1024 * 1024, Convert.ToInt32(RuntimeTuning.Gen0SizeValue, 16));
+    }
+
     [Fact]
     public void Compose_and_kubernetes_point_at_files_and_secrets_that_exist()
     {
