@@ -61,6 +61,33 @@ public sealed class SqliteRowStatementTests : IAsyncLifetime
     }
 
     [Fact]
+    public void TryFormatSqliteTimestamp_WritesWhatTheStringFormIsForAnyInstantAndOffset()
+    {
+        var random = new Random(20261123);
+        Span<byte> utf8 = stackalloc byte[32];
+        var instants = new List<DateTimeOffset>
+        {
+            DateTimeOffset.MinValue, DateTimeOffset.MaxValue, DateTimeOffset.UnixEpoch,
+            new(2026, 12, 31, 23, 59, 59, 999, TimeSpan.FromHours(-5)), // next year in UTC
+            new DateTimeOffset(2024, 2, 29, 0, 0, 0, TimeSpan.FromHours(14)).AddTicks(9), // sub-microsecond ticks dropped
+            new DateTimeOffset(999, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(10), // a year of three digits
+        };
+        for (var i = 0; i < 2_000; i++)
+        {
+            var ticks = random.NextInt64(DateTime.MinValue.Ticks + TimeSpan.TicksPerDay, DateTime.MaxValue.Ticks - TimeSpan.TicksPerDay);
+            instants.Add(new DateTimeOffset(ticks, TimeSpan.FromMinutes(random.Next(-14 * 60, 14 * 60 + 1))));
+        }
+
+        foreach (var instant in instants)
+        {
+            Assert.True(LedgerTypeHandlers.TryFormatSqliteTimestamp(instant, utf8, out var written));
+            Assert.Equal(LedgerTypeHandlers.SqliteTimestamp(instant), System.Text.Encoding.UTF8.GetString(utf8[..written]));
+        }
+
+        Assert.False(LedgerTypeHandlers.TryFormatSqliteTimestamp(DateTimeOffset.UnixEpoch, utf8[..26], out _));
+    }
+
+    [Fact]
     public async Task TryExecuteRows_SameStatementManyTimes_EachRowItsOwnValues()
     {
         for (var i = 0; i < 50; i++)
