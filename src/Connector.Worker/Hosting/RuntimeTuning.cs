@@ -13,8 +13,8 @@ public static class RuntimeTuning
     /// <summary>
     /// 24 MB (hexadecimal, as the runtime reads it). With background GC the runtime caps the budget at 6 MB: a backfill
     /// batch's objects, which live some tens of milliseconds, outlast two collections and reach the second generation,
-    /// and a 1,000,000-lead backfill ran 357 full collections. With 24 MB they die young: 29 full collections, about 20%
-    /// more records/s, for some 20 MB more resident memory. 16 MB was too small (still tens of full collections) and
+    /// and a 1,000,000-lead backfill ran 357 full collections. With 24 MB they die young: 27–29 full collections, 20–27%
+    /// more records/s, for 20–30 MB more resident memory. 16 MB was too small (still tens of full collections) and
     /// larger budgets cost memory with no further gain (measured: deploy/RUNBOOK.md).
     /// </summary>
     public const string Gen0SizeValue = "0x1800000";
