@@ -220,6 +220,7 @@ public sealed class LedgerStore
                 await _database.DeferredIndexes.RecordAsync(connection, transaction,
                     [.. changes.SelectMany(c => c.Referrals).Select(r => r.ReferralKey).Distinct(StringComparer.Ordinal)], cancellationToken).ConfigureAwait(false);
             }
+
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 

@@ -149,6 +149,7 @@ public static class ConnectorHost
             {
                 gauges[$"gc_collections_total{{generation=\"{generation}\"}}"] = GC.CollectionCount(generation);
             }
+
             if (budget.Snapshot is { } usage)
             {
                 gauges["api_daily_used"] = usage.Used;

@@ -82,7 +82,6 @@ public static class MappedFields
     private static IReadOnlyList<(string Source, string Canonical)> RenamesCached(ChangeEntity entity, FieldMapping mapping)
     {
         ArgumentNullException.ThrowIfNull(mapping);
-        var byEntity = RenamesByMapping.GetValue(mapping, static m => Enum.GetValues<ChangeEntity>().ToDictionary(e => e, e => Renames(e, m)));
-        return byEntity.TryGetValue(entity, out var renames) ? renames : Renames(entity, mapping);
+        return RenamesByMapping.GetValue(mapping, static m => Enum.GetValues<ChangeEntity>().ToDictionary(e => e, e => Renames(e, m)))[entity];
     }
 }
