@@ -52,6 +52,30 @@ public abstract class MigrationRunnerTests : LedgerTestBase
         Assert.Equal(migrated, await IndexDefinitionsAsync());
     }
 
+    [Fact]
+    public async Task MigrateAsync_LedgerFromVersion7_KeepsEveryAppliedEventKeyAndItsGuard()
+    {
+        var upToVersion7 = Migration.LoadEmbedded(Provider).Where(m => m.Version <= 7);
+        await new MigrationRunner(Database, upToVersion7, Time).MigrateAsync(CancellationToken.None);
+        await using (var connection = await Database.OpenAsync(CancellationToken.None))
+        {
+            await connection.ExecuteAsync("INSERT INTO applied_events (event_key, stream, applied_at) VALUES (@EventKey, @Stream, @AppliedAt)",
+            new[]
+            {
+                new { EventKey = "cdc:00Q000000000001AAA:1", Stream = (string?)"cdc:LeadChangeEvent", AppliedAt = Time.GetUtcNow() },
+                new { EventKey = "sync:00Q000000000002AAA:2025-03-14T09:26:53.0000000+00:00", Stream = (string?)null, AppliedAt = Time.GetUtcNow() },
+            });
+        }
+
+        await new MigrationRunner(OpenDatabase(), Time).MigrateAsync(CancellationToken.None);
+
+        await using var migrated = await Database.OpenAsync(CancellationToken.None);
+        var rows = (await migrated.QueryAsync<(string EventKey, string? Stream)>("SELECT event_key, stream FROM applied_events ORDER BY event_key")).ToList();
+        Assert.Equal([("cdc:00Q000000000001AAA:1", "cdc:LeadChangeEvent"), ("sync:00Q000000000002AAA:2025-03-14T09:26:53.0000000+00:00", null)], rows);
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => migrated.ExecuteAsync(
+            "INSERT INTO applied_events (event_key, stream, applied_at) VALUES ('cdc:00Q000000000001AAA:1', NULL, @AppliedAt)", new { AppliedAt = Time.GetUtcNow() }));
+    }
+
     private async Task<List<string>> IndexDefinitionsAsync()
     {
         await using var connection = await Database.OpenAsync(CancellationToken.None);
