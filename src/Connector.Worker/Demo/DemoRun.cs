@@ -196,7 +196,8 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
 
         // The sales period's calls, apart: the jump below renews the session and, past the 72-hour replay retention,
         // makes the connector catch up by query, which a connector running through those days would not need.
-        var salesPeriodCalls = ApiCallsOf(Delta(byEndpointBefore, usage.ByEndpoint));
+        var byEndpointSalesPeriod = usage.ByEndpoint;
+        var salesPeriodCalls = ApiCallsOf(Delta(byEndpointBefore, byEndpointSalesPeriod));
 
         // Phase 3: 90 days pass; retention stages mature for deals that still stand.
         clock.Advance(TimeSpan.FromDays(91));
@@ -209,7 +210,8 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
         await watcher.ConfigureAwait(false);
 
         var report = await ReportAsync(emulator, app, store, program, leads, latencies, duplicateLeads, backfilled, ruleMissed, reversed, matured, profiles,
-            ApiCallsOf(Delta(byEndpointBefore, usage.ByEndpoint)), salesPeriodCalls, Delta(byEndpointBefore, usage.ByEndpoint), Stopwatch.GetElapsedTime(started), clock,
+            ApiCallsOf(Delta(byEndpointBefore, usage.ByEndpoint)), salesPeriodCalls, Delta(byEndpointBefore, usage.ByEndpoint),
+            ApiCalls(Delta(byEndpointSalesPeriod, usage.ByEndpoint)), Stopwatch.GetElapsedTime(started), clock,
             cancellationToken).ConfigureAwait(false);
         await app.StopAsync(cancellationToken).ConfigureAwait(false);
         if (settings.LedgerFile is null && settings.PostgresConnectionString is null)
@@ -227,7 +229,8 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
 
     private static async Task<DemoReport> ReportAsync(EmulatorServer emulator, WebApplication app, LedgerStore store, LedgerProgram program, List<DemoLead> leads,
         ConcurrentDictionary<string, double> latencies, HashSet<string> duplicates, long backfilled, int ruleMissed, int reversed, int matured, int profiles,
-        int apiCalls, int salesPeriodCalls, IReadOnlyDictionary<string, long> byEndpoint, TimeSpan elapsed, DemoClock clock, CancellationToken cancellationToken)
+        int apiCalls, int salesPeriodCalls, IReadOnlyDictionary<string, long> byEndpoint, IReadOnlyDictionary<string, long> afterJumpByEndpoint, TimeSpan elapsed,
+        DemoClock clock, CancellationToken cancellationToken)
     {
         var ids = leads.Select(l => l.Id).ToHashSet(StringComparer.Ordinal);
         var rows = (await store.InTransactionAsync((tx, ct) => tx.QueryAsync<(string LeadId, string State, string Method, string? LoggedById)>(
@@ -289,6 +292,7 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
             ApiCallsByEndpoint = byEndpoint,
             ApiCallsPer1000Routed = routed == 0 ? 0 : Math.Round(apiCalls * 1000.0 / routed, 1),
             ApiCallsSalesPeriod = salesPeriodCalls,
+            ApiCallsAfterJumpByEndpoint = afterJumpByEndpoint,
             ApiCallsPer1000RoutedSalesPeriod = routed == 0 ? 0 : Math.Round(salesPeriodCalls * 1000.0 / routed, 1),
             LatencyP50Ms = Percentile(latency, 0.50),
             LatencyP99Ms = Percentile(latency, 0.99),
@@ -462,8 +466,11 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
         sorted.Count == 0 ? 0 : Math.Round(sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)], 1);
 
     /// <summary>Calls that count against the org's API allocation: REST, not OAuth token requests.</summary>
-    private static int ApiCallsOf(IReadOnlyDictionary<string, long> byEndpoint) =>
-        (int)byEndpoint.Where(kv => kv.Key.Contains("/services/data", StringComparison.Ordinal)).Sum(kv => kv.Value);
+    private static int ApiCallsOf(IReadOnlyDictionary<string, long> byEndpoint) => (int)ApiCalls(byEndpoint).Values.Sum();
+
+    /// <summary>The REST API's endpoints only: the OAuth token endpoint is not an API call (it counts against no limit).</summary>
+    private static Dictionary<string, long> ApiCalls(IReadOnlyDictionary<string, long> byEndpoint) =>
+        byEndpoint.Where(kv => kv.Key.Contains("/services/data", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
     private static Dictionary<string, long> Delta(IReadOnlyDictionary<string, long> before, IReadOnlyDictionary<string, long> after) =>
         after.Select(kv => (kv.Key, Value: kv.Value - before.GetValueOrDefault(kv.Key))).Where(kv => kv.Value > 0)

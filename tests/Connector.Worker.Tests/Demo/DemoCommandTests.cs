@@ -25,6 +25,8 @@ public sealed class DemoCommandTests
             }
 
             Assert.Equal(60, root.GetProperty("referrals").GetInt32());
+            var afterJump = root.GetProperty("apiCallsAfterJumpByEndpoint").EnumerateObject().Sum(e => e.Value.GetInt32());
+            Assert.Equal(root.GetProperty("apiCalls").GetInt32(), root.GetProperty("apiCallsSalesPeriod").GetInt32() + afterJump);
             Assert.Equal(root.GetProperty("routed").GetInt32(), root.GetProperty("routedToAdvocateRep").GetInt32());
             Assert.Equal(0, root.GetProperty("check").GetProperty("lost").GetInt32());
             Assert.Equal(0, root.GetProperty("check").GetProperty("duplicateRewards").GetInt32());
