@@ -30,7 +30,20 @@ public abstract class LedgerDatabaseTests : LedgerTestBase
     }
 }
 
-public sealed class SqliteLedgerDatabaseTests() : LedgerDatabaseTests(new SqliteTestDatabases());
+public sealed class SqliteLedgerDatabaseTests() : LedgerDatabaseTests(new SqliteTestDatabases())
+{
+    [Fact]
+    public async Task OpenAsync_SetsAWalSizeLimit_SoACheckpointedWalIsCutBack()
+    {
+        await using var connection = await Database.OpenAsync(CancellationToken.None);
+
+        var limit = await connection.ExecuteScalarAsync<long>("PRAGMA journal_size_limit");
+
+        Assert.Equal(Dialects.SqliteDialect.WalSizeLimitBytes, limit);
+        Assert.True(limit >= 2L * await connection.ExecuteScalarAsync<long>("PRAGMA wal_autocheckpoint") * await connection.ExecuteScalarAsync<long>("PRAGMA page_size"),
+            "the limit stays above what ordinary checkpoints leave");
+    }
+}
 
 [Collection(PostgresCollection.Name)]
 public sealed class PostgreSqlLedgerDatabaseTests(PostgresFixture postgres) : LedgerDatabaseTests(postgres);

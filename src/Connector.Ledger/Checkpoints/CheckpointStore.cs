@@ -41,6 +41,18 @@ public sealed class CheckpointStore
             """, new { Stream = stream }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
+    /// <summary>The checkpoints of every stream whose name starts with <paramref name="prefix"/> (e.g. <c>backfill:</c>).</summary>
+    public async Task<IReadOnlyList<StreamCheckpoint>> ListAsync(string prefix, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // substr rather than LIKE (nothing to escape) or a range (PostgreSQL orders text by the database's collation).
+        return [.. await connection.QueryAsync<StreamCheckpoint>(new CommandDefinition("""
+            SELECT stream, replay_id, cursor_value AS cursor, updated_at FROM stream_checkpoints
+            WHERE substr(stream, 1, @Length) = @Prefix ORDER BY stream
+            """, new { Prefix = prefix, prefix.Length }, cancellationToken: cancellationToken)).ConfigureAwait(false)];
+    }
+
     public async Task<long?> GetReplayIdAsync(string stream, CancellationToken cancellationToken) =>
         (await GetAsync(stream, cancellationToken).ConfigureAwait(false))?.ReplayId;
 

@@ -63,6 +63,11 @@ internal sealed class SqliteDialect : OnConflictDialect, IAsyncDisposable
     // every commit ran a checkpoint, copying (and syncing) those pages again each time.
     private const int CheckpointPages = 16_384;
 
+    // What the WAL file is cut back to once a checkpoint has emptied it. SQLite keeps the file at its largest otherwise: a
+    // reader that held checkpoints off during a large load left a 900 MB file behind for good. Twice the checkpoint
+    // threshold, so ordinary operation never cuts and regrows it.
+    internal const long WalSizeLimitBytes = 2L * CheckpointPages * 4096;
+
     public override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
 
     public override async Task PrepareConnectionAsync(DbConnection connection, CancellationToken cancellationToken)
@@ -77,6 +82,7 @@ internal sealed class SqliteDialect : OnConflictDialect, IAsyncDisposable
             PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};
             PRAGMA cache_size = -{CacheKilobytes};
             PRAGMA wal_autocheckpoint = {CheckpointPages};
+            PRAGMA journal_size_limit = {WalSizeLimitBytes};
             """;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

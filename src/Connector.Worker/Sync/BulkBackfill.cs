@@ -57,6 +57,52 @@ public sealed partial class BulkBackfill
     /// <summary>How often progress is logged while a backfill runs.</summary>
     public static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// An unfinished backfill whose position has not moved for this long is taken as stopped (its process died, or its
+    /// instance lost the lead): <see cref="UnderWayAsync"/> no longer reports it. Each applied batch moves the position.
+    /// </summary>
+    public static readonly TimeSpan StalledAfter = TimeSpan.FromMinutes(10);
+
+    // Backfills this process is running, from the COUNT() that decides on one to the last batch (the job's wait included).
+    private int _running;
+
+    /// <summary>
+    /// Whether a backfill is under way: run by this process, or by another instance of the deployment (an unfinished
+    /// backfill position in the ledger, moved within <see cref="StalledAfter"/>). Work that reads the whole ledger and
+    /// whose result the backfill is about to change (advocate profiles) waits for it.
+    /// </summary>
+    public async Task<bool> UnderWayAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _running) > 0)
+        {
+            return true;
+        }
+
+        var now = _time.GetUtcNow();
+        foreach (var checkpoint in await _checkpoints.ListAsync("backfill:", cancellationToken).ConfigureAwait(false))
+        {
+            if (now - checkpoint.UpdatedAt < StalledAfter && Unfinished(checkpoint.Cursor))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // A position this version cannot read is the backfill's own error to report (it fails on it); here it is not one under way.
+    private static bool Unfinished(string? cursor)
+    {
+        try
+        {
+            return BackfillState.Parse(cursor) is { Complete: false };
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
     public static string StreamOf(ChangeEntity entity) => $"backfill:{SyncedObjects.ApiName(entity)}";
 
     /// <summary>
@@ -68,6 +114,19 @@ public sealed partial class BulkBackfill
     {
         ArgumentNullException.ThrowIfNull(describe);
         ArgumentNullException.ThrowIfNull(request);
+        Interlocked.Increment(ref _running);
+        try
+        {
+            return await RunCountedAsync(entity, describe, request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
+    }
+
+    private async Task<BackfillResult?> RunCountedAsync(ChangeEntity entity, SObjectDescription describe, ModstampRequest request, CancellationToken cancellationToken)
+    {
         var stream = StreamOf(entity);
         var state = BackfillState.Parse(await _checkpoints.GetCursorAsync(stream, cancellationToken).ConfigureAwait(false));
         if (state is null)

@@ -50,6 +50,22 @@ public abstract class CheckpointStoreTests : LedgerTestBase
     }
 
     [Fact]
+    public async Task ListAsync_Prefix_ReturnsExactlyTheStreamsThatStartWithIt()
+    {
+        var sut = CreateSut();
+        foreach (var stream in new[] { "backfill:Lead", "backfill:Opportunity", "backfill", "backfil:Lead", "Backfill:Lead", "catchup:Lead", "backfill;Lead" })
+        {
+            await sut.SaveCursorAsync(stream, "c-" + stream, CancellationToken.None);
+        }
+
+        var listed = await sut.ListAsync("backfill:", CancellationToken.None);
+
+        Assert.Equal(["backfill:Lead", "backfill:Opportunity"], listed.Select(c => c.Stream));
+        Assert.Equal(["c-backfill:Lead", "c-backfill:Opportunity"], listed.Select(c => c.Cursor));
+        Assert.All(listed, c => Assert.Equal(Time.GetUtcNow(), c.UpdatedAt));
+    }
+
+    [Fact]
     public async Task ApplyAsync_ChangeFromCursorStream_AdvancesTheCursor()
     {
         await new LedgerStore(Database, Time).ApplyAsync(Sample.NewReferral() with

@@ -108,6 +108,32 @@ public sealed class ConnectorFlowTests
     }
 
     [Fact]
+    public async Task Profiles_wait_while_a_backfill_moves_and_go_on_once_it_has_stalled()
+    {
+        await using var org = await ConnectorHarness.StartAsync();
+        var advocate = await org.CreateAdvocateAsync(org.Reps[0]);
+        // Another instance's backfill of opportunities, half done, its position moved just now.
+        var stream = Connector.Worker.Sync.BulkBackfill.StreamOf(Referrals.Processing.ChangeEntity.Opportunity);
+        var halfway = new Connector.Worker.Sync.BackfillState("7505g0000000001AAA", DateTimeOffset.UtcNow.AddMinutes(-1), 1_000, 500,
+            new Connector.Salesforce.Bulk.BulkResultPosition("500", 0), null, Complete: false);
+        await org.Get<Connector.Ledger.Checkpoints.CheckpointStore>().SaveCursorAsync(stream, halfway.Format(), CancellationToken.None);
+
+        var lead = await org.CreateAsync("Lead", new { LastName = "Busy", Company = "B", Email = "busy@b.example", Advocate__c = advocate, Referral_Method__c = "Social" });
+        await org.UntilAsync(async () => (await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT lead_id FROM referrals", null, ct))).Contains(lead),
+            "the referral registered during the backfill");
+        Assert.True(await org.Get<Connector.Worker.Sync.BulkBackfill>().UnderWayAsync(CancellationToken.None));
+        Assert.Equal(0, await org.Get<Profiles.ProfileSync>().RunAsync(CancellationToken.None));
+        Assert.Null(org.Field(advocate, "Total_Referrals__c"));
+
+        // Its instance died: the position has not moved for longer than a batch could take.
+        var stalled = DateTimeOffset.UtcNow - Connector.Worker.Sync.BulkBackfill.StalledAfter - TimeSpan.FromMinutes(1);
+        await org.LedgerAsync((tx, ct) => tx.QueryAsync<int>(
+            "UPDATE stream_checkpoints SET updated_at = @Stalled WHERE stream = @Stream RETURNING 1", new { Stalled = stalled, Stream = stream }, ct));
+        Assert.False(await org.Get<Connector.Worker.Sync.BulkBackfill>().UnderWayAsync(CancellationToken.None));
+        await org.UntilAsync(() => Task.FromResult(org.Field(advocate, "Total_Referrals__c") is 1m), "Total_Referrals__c = 1 once the backfill has stalled");
+    }
+
+    [Fact]
     public async Task A_profile_that_changes_and_changes_back_is_written_back_both_times()
     {
         await using var org = await ConnectorHarness.StartAsync();
