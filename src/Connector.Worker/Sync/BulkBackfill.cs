@@ -327,6 +327,10 @@ public sealed partial class BulkBackfill
                 {
                     await output.WriteAsync(new ReadBatch(batch, position, maxSeen, Last: false), cancellationToken).ConfigureAwait(false);
                     batch = new List<(SalesforceChange, Ledger.Checkpoints.StreamPosition?)>(batchSize);
+
+                    // The next batch is read once this one is taken, not while it waits: reading one takes a fraction
+                    // of applying one, and a third batch alive would be one more batch each collection copies.
+                    await output.WaitToWriteAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
 
