@@ -9,14 +9,14 @@ public sealed class LedgerDatabase : IAsyncDisposable
     public LedgerDatabase(ISqlDialect dialect)
     {
         Dialect = dialect;
-        DeferredIndexes = new Ledger.DeferredReferralIndexes(this);
+        DeferredIndexes = new Ledger.DeferredIndexes(this);
         LedgerTypeHandlers.Register();
     }
 
     public ISqlDialect Dialect { get; }
 
     /// <summary>The referral indexes a large load goes without (SQLite), and what stands in for them meanwhile.</summary>
-    public Ledger.DeferredReferralIndexes DeferredIndexes { get; }
+    public Ledger.DeferredIndexes DeferredIndexes { get; }
 
     public static LedgerDatabase Create(LedgerProvider provider, string connectionString) => new(provider switch
     {

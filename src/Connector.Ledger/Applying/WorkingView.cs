@@ -71,7 +71,7 @@ internal sealed class WorkingView
     }
 
     /// <summary>Reads, in two commands, what <paramref name="changes"/> can look up: applied keys, referrals with their history, advocates and their reps.</summary>
-    /// <param name="emailCandidates">While the email index is deferred (<see cref="DeferredReferralIndexes"/>): where the
+    /// <param name="emailCandidates">While the email index is deferred (<see cref="DeferredIndexes"/>): where the
     /// rows holding an email key may be. Null: the index answers.</param>
     public static async Task<WorkingView> LoadAsync(
         ILedgerTransaction tx, IReadOnlyList<SalesforceChange> changes, CancellationToken cancellationToken, ReferralEmailCandidates? emailCandidates = null)

@@ -420,7 +420,7 @@ public sealed class LedgerStore
         private readonly List<AppliedChange> _queued = [];
         private readonly Dictionary<string, StreamPosition> _positions = new(StringComparer.Ordinal);
 
-        // Kept only while the referral indexes are deferred (DeferredReferralIndexes records these rows' rowids).
+        // Kept only while the referral indexes are deferred (DeferredIndexes records these rows' rowids).
         private readonly HashSet<string>? _writtenReferralKeys = store._database.DeferredIndexes.Recording is null ? null : new(StringComparer.Ordinal);
 
         /// <summary>The referrals this transaction wrote, while the referral indexes are deferred; empty otherwise.</summary>

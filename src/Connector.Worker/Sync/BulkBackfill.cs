@@ -146,12 +146,19 @@ public sealed partial class BulkBackfill
         if (!state.Complete)
         {
             // Leads register the referrals, each an insert into two indexes whose keys come in random order: a large
-            // load goes without them and builds them at the end (DeferredReferralIndexes; SQLite). Opportunities only
-            // move referrals that exist, and their reward evaluations read by (advocate, state): they keep them.
-            var deferred = entity == ChangeEntity.Lead && await _database.DeferredIndexes.DeferAsync(state.Total - state.Done, cancellationToken).ConfigureAwait(false);
+            // load goes without them and builds them at the end (DeferredIndexes; SQLite). Opportunities only move
+            // referrals that exist, and their reward evaluations read by (advocate, state): they keep those, and go
+            // without the rewards' (advocate, date) index, which no decision reads.
+            var remaining = state.Total - state.Done;
+            var deferred = entity switch
+            {
+                ChangeEntity.Lead => await _database.DeferredIndexes.DeferAsync(remaining, cancellationToken).ConfigureAwait(false),
+                ChangeEntity.Opportunity => await _database.DeferredIndexes.DeferRewardIndexAsync(remaining, cancellationToken).ConfigureAwait(false),
+                _ => false,
+            };
             if (deferred)
             {
-                Log.IndexesDeferred(_logger, request.SObject, state.Total - state.Done);
+                Log.IndexesDeferred(_logger, request.SObject, remaining);
             }
 
             try
@@ -366,10 +373,10 @@ public sealed partial class BulkBackfill
         [LoggerMessage(9144, LogLevel.Information, "Backfill of {SObject} done: {Count} record(s) in {Seconds:F1} s ({RecordsPerSecond} records/s)")]
         public static partial void Completed(ILogger logger, string sobject, long count, double seconds, long recordsPerSecond);
 
-        [LoggerMessage(9145, LogLevel.Information, "Backfill of {SObject}: {Count} record(s) to load, the referral indexes with random keys are built at the end (profiles wait until then)")]
+        [LoggerMessage(9145, LogLevel.Information, "Backfill of {SObject}: {Count} record(s) to load, the indexes its records would update at random places are built at the end")]
         public static partial void IndexesDeferred(ILogger logger, string sobject, long count);
 
-        [LoggerMessage(9146, LogLevel.Information, "Backfill of {SObject}: referral indexes built in {Seconds:F1} s")]
+        [LoggerMessage(9146, LogLevel.Information, "Backfill of {SObject}: indexes built in {Seconds:F1} s")]
         public static partial void IndexesBuilt(ILogger logger, string sobject, double seconds);
 
         [LoggerMessage(9147, LogLevel.Information, "The process runs with the runtime's default GC budget: a backfill runs about 20% faster with {Variable}={Value} in its environment, as deploy/ sets it")]

@@ -36,18 +36,20 @@ public abstract class MigrationRunnerTests : LedgerTestBase
     }
 
     [Fact]
-    public async Task MigrateAsync_ReferralIndexesLeftDeferredByAStoppedLoad_BuildsThemAsTheMigrationsDefineThem()
+    public async Task MigrateAsync_IndexesLeftDeferredByAStoppedLoad_BuildsThemAsTheMigrationsDefineThem()
     {
         await new MigrationRunner(Database, Time).MigrateAsync(CancellationToken.None);
         var migrated = await IndexDefinitionsAsync();
 
         // A process deferred them for a load and stopped; the next one starts (its own handle on the database).
         var deferred = await Database.DeferredIndexes.DeferAsync(1_000, CancellationToken.None);
+        var rewardDeferred = await Database.DeferredIndexes.DeferRewardIndexAsync(1_000, CancellationToken.None);
         var duringLoad = await IndexDefinitionsAsync();
         await new MigrationRunner(OpenDatabase(), Time).MigrateAsync(CancellationToken.None);
 
-        Assert.Equal(2, migrated.Count);
+        Assert.Equal(3, migrated.Count);
         Assert.Equal(Provider == LedgerProvider.Sqlite, deferred);
+        Assert.Equal(Provider == LedgerProvider.Sqlite, rewardDeferred);
         Assert.Equal(Provider == LedgerProvider.Sqlite ? [] : migrated, duringLoad);
         Assert.Equal(migrated, await IndexDefinitionsAsync());
     }
@@ -80,8 +82,8 @@ public abstract class MigrationRunnerTests : LedgerTestBase
     {
         await using var connection = await Database.OpenAsync(CancellationToken.None);
         return [.. await connection.QueryAsync<string>(Provider == LedgerProvider.Sqlite
-            ? "SELECT sql FROM sqlite_master WHERE name IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key') ORDER BY name"
-            : "SELECT indexdef FROM pg_indexes WHERE indexname IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key') ORDER BY indexname")];
+            ? "SELECT sql FROM sqlite_master WHERE name IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key', 'ix_reward_entries_advocate_id') ORDER BY name"
+            : "SELECT indexdef FROM pg_indexes WHERE indexname IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key', 'ix_reward_entries_advocate_id') ORDER BY indexname")];
     }
 
     [Fact]
