@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Json;
 using Connector.Salesforce.Http;
 using CsvHelper;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,9 @@ public sealed class BulkQueryClient
     private const string LastPageLocator = "null";
 
     private static readonly TimeSpan AbortTimeout = TimeSpan.FromSeconds(30);
+
+    // How long a create call in flight may still answer once the caller has cancelled (see CreateAndWaitAsync).
+    private static readonly TimeSpan CreateGrace = TimeSpan.FromSeconds(10);
 
     private readonly SalesforceHttp _http;
     private readonly TimeProvider _time;
@@ -212,9 +216,13 @@ public sealed class BulkQueryClient
         };
     }
 
-    /// <summary>Creates the job and waits for it to end; cancelling while it runs aborts it so it stops using org resources.</summary>
+    /// <summary>
+    /// Creates the job and waits for it to end; cancelling aborts it so it stops using org resources, also when the
+    /// cancellation comes while the create call is in flight.
+    /// </summary>
     private async Task<BulkQueryJob> CreateAndWaitAsync(string soql, BulkQueryOptions options, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var body = new Dictionary<string, string>
         {
             ["operation"] = options.IncludeDeleted ? "queryAll" : "query",
@@ -223,9 +231,31 @@ public sealed class BulkQueryClient
             ["columnDelimiter"] = "COMMA",
             ["lineEnding"] = "LF",
         };
-        var created = await _http.SendJsonAsync(HttpMethod.Post, _http.Api("jobs/query"), body, options.Priority, cancellationToken, idempotent: false).ConfigureAwait(false);
+        // Cut short, a create call that reached Salesforce leaves a job running there whose id nobody knows (kept 7 days,
+        // counted against the org's Bulk limits). So once the caller cancels, the call still has CreateGrace to answer,
+        // and the job it answers with is aborted at once.
+        JsonElement created;
+        using (var creating = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time))
+        using (cancellationToken.Register(static state => ((CancellationTokenSource)state!).CancelAfter(CreateGrace), creating))
+        {
+            try
+            {
+                created = await _http.SendJsonAsync(HttpMethod.Post, _http.Api("jobs/query"), body, options.Priority, creating.Token, idempotent: false)
+                    .ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken); // no answer within the grace: nothing known to abort
+            }
+        }
+
         var job = BulkQueryJob.Parse(created);
         Log.JobCreated(_logger, job.Id, job.Operation, job.Object);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            await AbortAsync(job.Id).ConfigureAwait(false);
+            throw new OperationCanceledException(cancellationToken);
+        }
 
         var delay = options.FirstPollDelay;
         try

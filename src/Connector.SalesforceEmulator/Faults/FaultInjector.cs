@@ -15,6 +15,7 @@ public sealed class FaultInjector
     private long _injectedLock;
     private long _injectedTimeouts;
     private long _droppedConnections;
+    private long _heldByLatency;
 
     public FaultInjector(FaultSettings settings, TimeProvider time)
     {
@@ -55,6 +56,9 @@ public sealed class FaultInjector
         ["droppedStreamingConnections"] = Interlocked.Read(ref _droppedConnections),
     };
 
+    /// <summary>REST calls held by the injected latency right now (arrived, not yet handled): a call is then in flight.</summary>
+    public long HeldByLatency => Interlocked.Read(ref _heldByLatency);
+
     /// <summary>Applies latency and maybe an error to a REST call; null means "carry on normally".</summary>
     public async Task<IResult?> InjectRestFaultAsync(HttpContext http, string endpointKey, CancellationToken cancellationToken)
     {
@@ -76,7 +80,15 @@ public sealed class FaultInjector
         var delay = s.LatencyMs + jitter;
         if (delay > 0)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(delay), _time, cancellationToken);
+            Interlocked.Increment(ref _heldByLatency);
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(delay), _time, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _heldByLatency);
+            }
         }
 
         if (roll < s.TimeoutRate)

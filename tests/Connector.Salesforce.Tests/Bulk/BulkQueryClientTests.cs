@@ -181,6 +181,26 @@ public sealed class BulkQueryClientTests
     }
 
     [Fact]
+    public async Task QueryAsync_CallerCancelsWhileTheCreateCallIsInFlight_AbortsTheJobItCreated()
+    {
+        await using var h = await ClientHarness.StartAsync(new Dictionary<string, string?> { ["Emulator:BulkQuery:ProcessingDelay"] = "00:10:00" });
+        var jobs = h.Emulator.Get<EmulatorJobs>();
+        var faults = h.Emulator.Get<SalesforceEmulator.Faults.FaultInjector>();
+        faults.Configure(new SalesforceEmulator.Faults.FaultSettings { LatencyMs = 1_000, EndpointFilter = "POST /services/data/v{version}/jobs/query" });
+        using var cancel = new CancellationTokenSource();
+
+        var export = h.Get<BulkQueryClient>().QueryAsync("SELECT Id FROM Lead", Fast, cancel.Token).ToListAsync().AsTask();
+        await Wait.UntilAsync(() => faults.HeldByLatency > 0, "the create call to reach the org");
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => export);
+        var job = Assert.Single(jobs.All); // the org created it: the call was not cut short
+        Assert.Equal(EmulatorJobState.Aborted, job.State);
+        Assert.Equal(1, h.Emulator.Get<ApiUsage>().ByEndpoint.GetValueOrDefault("PATCH /services/data/v{version}/jobs/query/{id}"));
+        Assert.Equal(0, h.Emulator.Get<ApiUsage>().ByEndpoint.GetValueOrDefault("GET /services/data/v{version}/jobs/query/{id}"));
+    }
+
+    [Fact]
     public async Task QueryAsync_UnsupportedSoql_ThrowsTheTypedSalesforceError()
     {
         await using var h = await ClientHarness.StartAsync();
