@@ -63,5 +63,12 @@ public sealed class LedgerDatabase : IAsyncDisposable
         return true;
     }
 
+    /// <summary>
+    /// For the duration of a large load: on SQLite the WAL is checkpointed from a thread of its own until the scope is
+    /// disposed, instead of inside the load's commits (<see cref="BackgroundCheckpoints"/>); nothing on PostgreSQL.
+    /// </summary>
+    public IAsyncDisposable CheckpointInBackground(TimeProvider time) =>
+        Dialect is SqliteDialect sqlite ? sqlite.CheckpointInBackground(time) : NothingToDispose.Instance;
+
     public ValueTask DisposeAsync() => Dialect is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
 }

@@ -1,4 +1,5 @@
 using Connector.Ledger.Tests.Support;
+using Connector.Testing;
 using Dapper;
 
 namespace Connector.Ledger.Tests;
@@ -32,6 +33,31 @@ public abstract class LedgerDatabaseTests : LedgerTestBase
 
 public sealed class SqliteLedgerDatabaseTests() : LedgerDatabaseTests(new SqliteTestDatabases())
 {
+    [Fact]
+    public async Task CheckpointInBackground_CopiesCommittedPagesIntoTheDatabaseFileWhileTheScopeLasts()
+    {
+        // Some hundreds of new pages: far below the commits' own checkpoint threshold, so they stay in the WAL.
+        var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(ConnectionString).DataSource;
+        async Task WriteAsync(string tag)
+        {
+            await using var connection = await Database.OpenAsync(CancellationToken.None);
+            await connection.ExecuteAsync(
+                "INSERT INTO applied_events (event_key, stream, applied_at) VALUES (@Key, @Tag, @At)",
+                Enumerable.Range(0, 3_000).Select(i => new { Key = $"{tag}:{i}:{new string('k', 150)}", Tag = tag, At = DateTimeOffset.UnixEpoch }));
+        }
+
+        await WriteAsync("before");
+        var before = new FileInfo(file).Length;
+
+        await using (Database.CheckpointInBackground(TimeProvider.System))
+        {
+            await Wait.UntilAsync(() => new FileInfo(file).Length > before, "the committed pages copied into the database file");
+            var grown = new FileInfo(file).Length;
+            await WriteAsync("during");
+            await Wait.UntilAsync(() => new FileInfo(file).Length > grown, "the next commit's pages copied too");
+        }
+    }
+
     [Fact]
     public async Task OpenAsync_SetsAWalSizeLimit_SoACheckpointedWalIsCutBack()
     {

@@ -110,5 +110,14 @@ internal sealed class SqliteDialect : OnConflictDialect, IAsyncDisposable
 
     public override string? RefreshStatistics => null;
 
+    /// <summary>Checkpoints from a thread of its own until disposed (<see cref="BackgroundCheckpoints"/>); nothing for an in-memory database.</summary>
+    public IAsyncDisposable CheckpointInBackground(TimeProvider time)
+    {
+        var builder = new SqliteConnectionStringBuilder(_connectionString);
+        return builder.Mode == SqliteOpenMode.Memory || builder.DataSource is ":memory:" or ""
+            ? NothingToDispose.Instance
+            : new BackgroundCheckpoints(_connectionString, time);
+    }
+
     public ValueTask DisposeAsync() => Sessions.DisposeAsync();
 }

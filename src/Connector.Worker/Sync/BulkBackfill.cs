@@ -254,7 +254,8 @@ public sealed partial class BulkBackfill
         _metrics.Set(Metric("backfill_records_total", request.SObject), state.Total);
 
         // Reading (download + CSV parse) runs one batch ahead of applying, on the other core: the ledger
-        // apply is the slow side, and it should never wait for the network.
+        // apply is the slow side, and it should never wait for the network. So does the WAL checkpointing (SQLite).
+        await using var checkpoints = _database.CheckpointInBackground(_time);
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var batches = Channel.CreateBounded<ReadBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         var reader = Task.Run(() => ReadBatchesAsync(entity, describe, state, batches.Writer, reading.Token), reading.Token);
