@@ -209,9 +209,11 @@ public sealed class DemoRun(DemoSettings settings, TextWriter output)
         await watching.CancelAsync().ConfigureAwait(false);
         await watcher.ConfigureAwait(false);
 
+        // One reading of the counters for every figure, so the period's parts add up to its total.
+        var byEndpointEnd = usage.ByEndpoint;
+        var byEndpoint = Delta(byEndpointBefore, byEndpointEnd);
         var report = await ReportAsync(emulator, app, store, program, leads, latencies, duplicateLeads, backfilled, ruleMissed, reversed, matured, profiles,
-            ApiCallsOf(Delta(byEndpointBefore, usage.ByEndpoint)), salesPeriodCalls, Delta(byEndpointBefore, usage.ByEndpoint),
-            ApiCalls(Delta(byEndpointSalesPeriod, usage.ByEndpoint)), Stopwatch.GetElapsedTime(started), clock,
+            ApiCallsOf(byEndpoint), salesPeriodCalls, byEndpoint, ApiCalls(Delta(byEndpointSalesPeriod, byEndpointEnd)), Stopwatch.GetElapsedTime(started), clock,
             cancellationToken).ConfigureAwait(false);
         await app.StopAsync(cancellationToken).ConfigureAwait(false);
         if (settings.LedgerFile is null && settings.PostgresConnectionString is null)

@@ -50,11 +50,11 @@ public sealed partial class ProfileSync(AdvocateProfiles profiles, LedgerStore s
         var changed = await profiles.ChangedSinceAsync(_since, cancellationToken).ConfigureAwait(false);
         var queued = 0;
         var interrupted = false;
-        foreach (var chunk in changed.Chunk(200))
+        foreach (var (index, chunk) in changed.Chunk(200).Index())
         {
-            if (await backfills.UnderWayAsync(cancellationToken).ConfigureAwait(false))
+            if (index > 0 && await backfills.UnderWayAsync(cancellationToken).ConfigureAwait(false))
             {
-                // Started meanwhile: stop, and leave _since where it was so the next run reads these advocates again
+                // Started since the check above: stop, and leave _since where it was so the next run reads these advocates again
                 // (those queued already are remembered and skipped).
                 Log.WaitingForBackfill(logger);
                 interrupted = true;
