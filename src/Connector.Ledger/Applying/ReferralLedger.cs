@@ -264,7 +264,7 @@ public sealed partial class ReferralLedger
                         IdempotencyKey = $"invite:{invitation.ContactId}",
                     });
                     break;
-                case AdvocateUpdated { Created: true, Advocate.ContactId: { } contactId } created:
+                case AdvocateUpdated { Created: true, ContactLinked: false, Advocate.ContactId: { } contactId } created:
                     // The contact's advocate lookup, so reps see the profile from the contact (one-click invitation's last step).
                     effects.Outbox.Add(new OutboxMessageRow
                     {

@@ -57,11 +57,18 @@ internal static class AdvocateChange
             Watermark = change.CommitTimestamp,
         };
 
+        // An org whose advocates predate the connector has their contacts linked already: a first backfill would otherwise
+        // write every one of them again (an update each, and a change event each coming back).
+        var contactLinked = advocate.ContactId is not null && change.Text(AdvocateFields.ContactAdvocate) is { } linked && SameRecord(linked, advocate.Id);
         var reason = known is null
-            ? $"A-ENROL: advocate {advocate.Id} added ({advocate.Status})"
+            ? $"A-ENROL: advocate {advocate.Id} added ({advocate.Status}){(contactLinked ? $"; contact {advocate.ContactId} already links to it" : string.Empty)}"
             : $"A-UPDATE: advocate {advocate.Id} updated ({string.Join(", ", change.Fields.Keys.Order(StringComparer.Ordinal))})";
-        return new ProcessingResult(change.EventKey, [new AdvocateUpdated(advocate, known is null, reason)], Advocate: advocate);
+        return new ProcessingResult(change.EventKey, [new AdvocateUpdated(advocate, known is null, reason, contactLinked)], Advocate: advocate);
     }
+
+    // A record's 15- and 18-character ids name it alike (the first 15 characters, case-sensitive).
+    private static bool SameRecord(string a, string b) =>
+        a.Length >= 15 && b.Length >= 15 && string.CompareOrdinal(a, 0, b, 0, 15) == 0;
 }
 
 /// <summary>Contact changes matter for the one-click invitation, and keep an advocate's contact (and account) owner current for routing.</summary>

@@ -116,7 +116,11 @@ public sealed record RewardEvaluationRequested(
 /// <summary>The worker re-reads the record and applies it as a snapshot change ("sync:{Id}:{SystemModstamp}").</summary>
 public sealed record ResyncRequested(ChangeEntity Entity, string RecordId, string Reason) : ReferralDecision;
 
-public sealed record AdvocateUpdated(Advocate Advocate, bool Created, string Reason) : ReferralDecision;
+/// <summary>
+/// The ledger's advocate was added or changed. A new advocate's contact is linked to it in Salesforce (the
+/// one-click invitation's last step) unless <paramref name="ContactLinked"/>: the read showed the contact already names it.
+/// </summary>
+public sealed record AdvocateUpdated(Advocate Advocate, bool Created, string Reason, bool ContactLinked = false) : ReferralDecision;
 
 /// <summary>A contact was ticked for the program (one-click invitation) and is not an advocate yet.</summary>
 public sealed record AdvocateInvitationRequested(string ContactId, string? AccountId, string? OwnerUserId, string Reason) : ReferralDecision;

@@ -172,6 +172,12 @@ public static class AdvocateFields
 
     /// <summary>The advocate's Account owner, as a snapshot read selects it through the relationship (the worker adds it).</summary>
     public const string AccountOwner = "Account__r.OwnerId";
+
+    /// <summary>
+    /// The advocate's Contact's own advocate lookup, as a snapshot read selects it through the relationship (the worker
+    /// adds it when the org's Contact has the field): whether the contact already links to this advocate.
+    /// </summary>
+    public const string ContactAdvocate = "Contact__r.Advocate__c";
 }
 
 public static class ContactFields

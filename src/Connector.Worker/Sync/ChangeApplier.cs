@@ -263,17 +263,26 @@ public sealed partial class ChangeApplier
 
     /// <summary>
     /// What snapshot reads select beyond <see cref="SyncFields"/>: the program's revenue and override fields
-    /// (opportunities), the org fields the field mapping names (leads, contacts), and the owners routing by owner source
-    /// needs — read through the relationships in the same query, so they cost no call of their own.
+    /// (opportunities), the org fields the field mapping names (leads, contacts), the owners routing by owner source
+    /// needs, and whether an advocate's contact already links to it — read through the relationships in the same
+    /// query, so they cost no call of their own.
     /// </summary>
     public IEnumerable<string> ExtraFields(ChangeEntity entity) => entity switch
     {
         ChangeEntity.Opportunity => [Ledger.Program.Config.RevenueField, Ledger.Program.Config.RewardOverrideField, OpportunityFields.CurrencyIsoCode],
         ChangeEntity.Lead => MappedFields.Sources(entity, Fields),
         ChangeEntity.Contact => [.. MappedFields.Sources(entity, Fields), ContactFields.AccountOwner],
-        ChangeEntity.Advocate => [AdvocateFields.ContactOwner, AdvocateFields.AccountOwner],
+        ChangeEntity.Advocate => ContactLinkReadable
+            ? [AdvocateFields.ContactOwner, AdvocateFields.AccountOwner, AdvocateFields.ContactAdvocate]
+            : [AdvocateFields.ContactOwner, AdvocateFields.AccountOwner],
         _ => [],
     };
+
+    // The related field can only be selected when the org's Contact has it under its canonical name: a query naming a
+    // field the org lacks fails whole. Unknown (Contact not described yet): not selected, and the link is written back.
+    private bool ContactLinkReadable =>
+        MappedFields.SourceOf(ChangeEntity.Contact, ContactFields.Advocate, Fields) == ContactFields.Advocate &&
+        _describes.Cached(SyncedObjects.Contact)?.FindField(ContactFields.Advocate) is not null;
 
     private async Task HandleGapAsync(GapDetected gap, CancellationToken cancellationToken)
     {

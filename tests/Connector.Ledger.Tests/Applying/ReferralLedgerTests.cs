@@ -77,6 +77,35 @@ public abstract class ReferralLedgerTests : LedgerTestBase
     }
 
     [Fact]
+    public async Task ApplyAsync_AdvocateReadWithItsContactLinked_QueuesNoContactWriteBack()
+    {
+        var sut = await CreateSutAsync();
+        const string Linked = "a00000000000077AAA";
+        const string Unlinked = "a00000000000078AAA";
+        SalesforceChange Snapshot(string id, string contactId, string? contactsAdvocate) => new()
+        {
+            EventKey = $"sync:{id}",
+            Entity = ChangeEntity.Advocate,
+            RecordId = id,
+            Kind = ChangeKind.Create,
+            CommitTimestamp = Org.T0.AddDays(-10),
+            IsSnapshot = true,
+            Fields = SalesforceChange.FieldsOf((AdvocateFields.Contact, contactId), (AdvocateFields.OwnerId, Org.Rep), (AdvocateFields.Status, "Active"),
+                (AdvocateFields.ContactAdvocate, contactsAdvocate)),
+        };
+
+        await sut.ApplyBatchAsync(
+            [new IncomingChange(Snapshot(Linked, "003000000000077AAA", Linked), null), new IncomingChange(Snapshot(Unlinked, "003000000000078AAA", null), null)],
+            CancellationToken.None);
+
+        // Only the contact that does not name its advocate yet is written; both advocates are in the ledger.
+        Assert.Equal(["003000000000078AAA"], await QueryAsync<string>(
+            $"SELECT target_id FROM outbox_messages WHERE kind = 'ProfileUpdate' AND target_sobject = 'Contact' AND target_id <> '{Org.Advocate().ContactId}'"));
+        Assert.NotNull(await Store.GetAdvocateAsync(Linked, CancellationToken.None));
+        Assert.Contains("already links to it", (await Store.GetAuditTrailAsync($"Advocate:{Linked}", CancellationToken.None)).Single().Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ApplyAsync_WinPaidThenLost_EarnsOnceAndClawsBack()
     {
         var sut = await CreateSutAsync();

@@ -29,6 +29,27 @@ public sealed class AdvocateChangeTests
         Assert.True(result.OfType<AdvocateUpdated>().Single().Created);
     }
 
+    [Theory]
+    [InlineData("a00000000000005AAA", true)] // the same advocate, 18 characters
+    [InlineData("a00000000000005", true)] // the same advocate, 15 characters
+    [InlineData("a00000000000006AAA", false)] // another advocate
+    [InlineData("A00000000000005AAA", false)] // ids are case-sensitive: another record
+    [InlineData(null, false)] // the contact names no advocate
+    public void Process_AdvocateCreatedWhoseContactLinksToIt_NoLinkToWriteBack(string? contactsAdvocate, bool linked)
+    {
+        var snapshot = Created() with { Fields = Created().Fields.SetItem(AdvocateFields.ContactAdvocate, FieldValue.FromObject(contactsAdvocate)) };
+
+        var created = ReferralProcessor.Process(snapshot, LedgerView.Empty, Config).OfType<AdvocateUpdated>().Single();
+
+        Assert.Equal(linked, created.ContactLinked);
+        Assert.Equal(linked, created.Reason.Contains("already links to it", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Process_AdvocateReadWithoutItsContactsLookup_ContactLinkUnknownSoWrittenBack() =>
+        // The worker selects the related field only where the org's Contact has it: without it, the link is written back.
+        Assert.False(ReferralProcessor.Process(Created(), LedgerView.Empty, Config).OfType<AdvocateUpdated>().Single().ContactLinked);
+
     [Fact]
     public void Process_PartialUpdate_MergesAndStaleIgnored()
     {

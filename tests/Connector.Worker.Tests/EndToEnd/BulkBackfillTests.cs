@@ -33,6 +33,7 @@ public sealed class BulkBackfillTests
         await org.StartConnectorAsync();
         var byRest = await ReferralsAsync(org);
         Assert.Empty(org.Emulator.Get<BulkQueryJobs>().All);
+        await AssertNoContactLinkWrittenAgainAsync(org);
         await org.StopConnectorAsync();
 
         org.Settings["Worker:Sync:BulkBackfillThreshold"] = "100";
@@ -55,6 +56,7 @@ public sealed class BulkBackfillTests
 
             Assert.True(byRest.Count > 100, $"the seeded org has referrals ({byRest.Count})");
             Assert.Equal(byRest, byBulk);
+            await AssertNoContactLinkWrittenAgainAsync(org);
 
             // The lead backfill went without the referral indexes with random keys (SQLite), duplicates by email found
             // all the same, and built them at the end; the opportunities' went without the rewards' advocate index,
@@ -80,6 +82,20 @@ public sealed class BulkBackfillTests
                 File.Delete(org.LedgerFile + file);
             }
         }
+    }
+
+    /// <summary>
+    /// The seeded org's advocates predate the connector: each one's contact already names it (Contact.Advocate__c).
+    /// Enrolling them must not queue the link's write-back (an update of every such contact, and its change event back).
+    /// </summary>
+    private static async Task AssertNoContactLinkWrittenAgainAsync(ConnectorHarness org)
+    {
+        var linked = org.Emulator.Store.Read(r => r.All("Contact", includeDeleted: false).Count(c => c.Get("Advocate__c") is not null));
+        var enrolled = (await org.LedgerAsync((tx, ct) => tx.QueryAsync<long>("SELECT COUNT(*) FROM advocates WHERE contact_id IS NOT NULL", null, ct)))[0];
+        var written = (await org.LedgerAsync((tx, ct) => tx.QueryAsync<long>(
+            "SELECT COUNT(*) FROM outbox_messages WHERE kind = 'ProfileUpdate' AND target_sobject = 'Contact'", null, ct)))[0];
+        Assert.True(linked > 10 && enrolled >= linked, $"the seeded org's advocates are in the ledger ({enrolled} for {linked} linked contacts)");
+        Assert.Equal(0, written);
     }
 
     [Fact]
