@@ -26,6 +26,14 @@ internal static class AdvocateChange
                 $"advocate {change.RecordId} is not in the ledger and the change is partial; the whole record is needed"));
         }
 
+        // Most updates of a known advocate are its profile figures, which the connector writes itself and Salesforce then
+        // announces: nothing the ledger keeps moved, so nothing is written (not even an audit entry per write-back).
+        if (known is not null && !change.IsSnapshot && !Kept.Any(change.Has))
+        {
+            return ReferralProcessor.Result(change, new Ignored(IgnoreCode.NoEffect,
+                $"advocate {change.RecordId}: only fields the ledger does not keep changed ({string.Join(", ", change.Fields.Keys.Order(StringComparer.Ordinal))})"));
+        }
+
         var status = known?.Status ?? AdvocateStatus.Invited;
         if (change.Has(AdvocateFields.Status))
         {
@@ -65,6 +73,13 @@ internal static class AdvocateChange
             : $"A-UPDATE: advocate {advocate.Id} updated ({string.Join(", ", change.Fields.Keys.Order(StringComparer.Ordinal))})";
         return new ProcessingResult(change.EventKey, [new AdvocateUpdated(advocate, known is null, reason, contactLinked)], Advocate: advocate);
     }
+
+    // The fields an advocate's ledger row is made of.
+    private static readonly string[] Kept =
+    [
+        AdvocateFields.Contact, AdvocateFields.Account, AdvocateFields.OwnerId, AdvocateFields.Status, AdvocateFields.ReferralCode,
+        AdvocateFields.EnrolledDate, AdvocateFields.ContactOwner, AdvocateFields.AccountOwner,
+    ];
 
     // A record's 15- and 18-character ids name it alike (the first 15 characters, case-sensitive).
     private static bool SameRecord(string a, string b) =>

@@ -51,6 +51,23 @@ public sealed class AdvocateChangeTests
         Assert.False(ReferralProcessor.Process(Created(), LedgerView.Empty, Config).OfType<AdvocateUpdated>().Single().ContactLinked);
 
     [Fact]
+    public void Process_UpdateOfProfileFiguresOnly_NothingToWrite()
+    {
+        var known = ReferralProcessor.Process(Created(), LedgerView.Empty, Config).Advocate!;
+        var view = new LedgerView { Advocates = [known] };
+
+        // The connector's own profile write-back, announced by Salesforce.
+        var figures = ReferralProcessor.Process(Updated(ChangeEntity.Advocate, known.Id, T0.AddDays(1), "cdc:a3", ("Total_Referrals__c", 4m), ("Conversion_Rate__c", 25m)), view, Config);
+        var withStatus = ReferralProcessor.Process(
+            Updated(ChangeEntity.Advocate, known.Id, T0.AddDays(1), "cdc:a4", ("Total_Referrals__c", 4m), ("Status__c", "Opted Out")), view, Config);
+
+        Assert.Equal(IgnoreCode.NoEffect, figures.OfType<Ignored>().Single().Code);
+        Assert.Null(figures.Advocate);
+        Assert.False(figures.MarksEventApplied);
+        Assert.Equal(AdvocateStatus.OptedOut, withStatus.Advocate!.Status);
+    }
+
+    [Fact]
     public void Process_PartialUpdate_MergesAndStaleIgnored()
     {
         var known = ReferralProcessor.Process(Created(), LedgerView.Empty, Config).Advocate!;
