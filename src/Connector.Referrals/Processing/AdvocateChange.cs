@@ -74,7 +74,7 @@ internal static class AdvocateChange
         return new ProcessingResult(change.EventKey, [new AdvocateUpdated(advocate, known is null, reason, contactLinked)], Advocate: advocate);
     }
 
-    // The fields an advocate's ledger row is made of.
+    // The fields an advocate's ledger row is made of (the ones Process reads into it).
     private static readonly string[] Kept =
     [
         AdvocateFields.Contact, AdvocateFields.Account, AdvocateFields.OwnerId, AdvocateFields.Status, AdvocateFields.ReferralCode,
