@@ -16,7 +16,7 @@ public static class ReferralCodes
     public static string For(string contactId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(contactId);
-        var key = contactId.Length >= 15 ? contactId[..15] : contactId;
+        var key = RecordIds.Key(contactId);
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes("referral-code:" + key));
         var code = new StringBuilder("R-", 10);
         var bits = BitConverter.ToUInt64(hash, 0);

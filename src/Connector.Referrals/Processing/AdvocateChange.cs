@@ -67,7 +67,7 @@ internal static class AdvocateChange
 
         // An org whose advocates predate the connector has their contacts linked already: a first backfill would otherwise
         // write every one of them again (an update each, and a change event each coming back).
-        var contactLinked = advocate.ContactId is not null && change.Text(AdvocateFields.ContactAdvocate) is { } linked && SameRecord(linked, advocate.Id);
+        var contactLinked = advocate.ContactId is not null && change.Text(AdvocateFields.ContactAdvocate) is { } linked && RecordIds.Same(linked, advocate.Id);
         var reason = known is null
             ? $"A-ENROL: advocate {advocate.Id} added ({advocate.Status}){(contactLinked ? $"; contact {advocate.ContactId} already links to it" : string.Empty)}"
             : $"A-UPDATE: advocate {advocate.Id} updated ({string.Join(", ", change.Fields.Keys.Order(StringComparer.Ordinal))})";
@@ -80,10 +80,6 @@ internal static class AdvocateChange
         AdvocateFields.Contact, AdvocateFields.Account, AdvocateFields.OwnerId, AdvocateFields.Status, AdvocateFields.ReferralCode,
         AdvocateFields.EnrolledDate, AdvocateFields.ContactOwner, AdvocateFields.AccountOwner,
     ];
-
-    // A record's 15- and 18-character ids name it alike (the first 15 characters, case-sensitive).
-    private static bool SameRecord(string a, string b) =>
-        a.Length >= 15 && b.Length >= 15 && string.CompareOrdinal(a, 0, b, 0, 15) == 0;
 }
 
 /// <summary>Contact changes matter for the one-click invitation, and keep an advocate's contact (and account) owner current for routing.</summary>

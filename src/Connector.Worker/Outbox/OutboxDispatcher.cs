@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Connector.Ledger.Outbox;
+using Connector.Referrals;
 using Connector.Salesforce;
 using Connector.Salesforce.Http;
 using Connector.Salesforce.Query;
@@ -245,7 +246,7 @@ public sealed class OutboxDispatcher : IDisposable
             }
 
             var key = (message.Kind, message.TargetSObject);
-            var target = message.Kind is OutboxKinds.OwnerChange or OutboxKinds.ProfileUpdate ? OutboxPayloads.IdKey(message.TargetId) : message.TargetId;
+            var target = message.Kind is OutboxKinds.OwnerChange or OutboxKinds.ProfileUpdate ? RecordIds.Key(message.TargetId) : message.TargetId;
             groups.TryGetValue(key, out var byTarget);
             var newRecord = byTarget is null || !byTarget.ContainsKey(target);
             if (newRecord && (byTarget?.Count ?? 0) % SalesforceWrites.MaxBatch == 0)
@@ -398,7 +399,7 @@ public sealed class OutboxDispatcher : IDisposable
             await foreach (var row in _queries.QueryAsync(query, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 var owner = row.TryGetProperty("OwnerId", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null;
-                owners[OutboxPayloads.IdKey(row.GetProperty("Id").GetString()!)] = owner;
+                owners[RecordIds.Key(row.GetProperty("Id").GetString()!)] = owner;
             }
 
             state.Calls++;
@@ -418,11 +419,11 @@ public sealed class OutboxDispatcher : IDisposable
         foreach (var item in written)
         {
             var expected = OutboxPayloads.OwnerOf(item.Record);
-            if (!owners.TryGetValue(OutboxPayloads.IdKey(item.Message.TargetId), out var actual))
+            if (!owners.TryGetValue(RecordIds.Key(item.Message.TargetId), out var actual))
             {
                 state.Fail(item, $"{OutboxFailures.NotFoundOnVerify}: {sObject} {item.Message.TargetId} was not found when its owner was read back");
             }
-            else if (actual is null || !string.Equals(OutboxPayloads.IdKey(actual), OutboxPayloads.IdKey(expected), StringComparison.Ordinal))
+            else if (actual is null || !RecordIds.Same(actual, expected))
             {
                 state.Overridden++;
                 Log.OwnerOverridden(_logger, sObject, item.Message.TargetId, actual ?? "(none)", expected, item.Message.Id);

@@ -126,11 +126,4 @@ public static class OutboxPayloads
 
     private static bool IsRecordId(string value) =>
         value.Length is 15 or 18 && value.All(char.IsAsciiLetterOrDigit);
-
-    /// <summary>The case-sensitive 15-character form, equal for a record's 15- and 18-character ids.</summary>
-    public static string IdKey(string id)
-    {
-        ArgumentNullException.ThrowIfNull(id);
-        return id.Length >= 15 ? id[..15] : id;
-    }
 }

@@ -7,6 +7,7 @@ using Connector.Ledger.Ledger;
 using Connector.Ledger.Outbox;
 using Connector.Ledger.Programs;
 using Connector.Referrals.Processing;
+using Connector.Referrals;
 using Connector.Salesforce.Describe;
 using Connector.Salesforce.Query;
 using Connector.Salesforce.Streaming;
@@ -176,7 +177,7 @@ public sealed partial class ChangeApplier
         }
 
         var actual = change.Text(LeadFields.OwnerId);
-        if (actual is not null && string.Equals(OutboxPayloads.IdKey(actual), OutboxPayloads.IdKey(expected), StringComparison.Ordinal))
+        if (actual is not null && RecordIds.Same(actual, expected))
         {
             _metrics.Increment("routing_verified_total");
             return;
