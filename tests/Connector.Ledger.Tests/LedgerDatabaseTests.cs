@@ -46,7 +46,12 @@ public sealed class SqliteLedgerDatabaseTests() : LedgerDatabaseTests(new Sqlite
                 Enumerable.Range(0, 3_000).Select(i => new { Key = $"{tag}:{i}:{new string('k', 150)}", Tag = tag, At = DateTimeOffset.UnixEpoch }));
         }
 
+        // SQLite checkpoints a database when its last connection closes, which would leave the scope nothing to copy.
+        // Test classes run in parallel and clear every connection pool when they end (closing idle connections): a
+        // connection held open here keeps that from happening, and clearing the pools now shows it does.
+        await using var held = await Database.OpenAsync(CancellationToken.None);
         await WriteAsync("before");
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         var before = new FileInfo(file).Length;
 
         await using (Database.CheckpointInBackground(TimeProvider.System))
