@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
@@ -66,6 +67,9 @@ public sealed partial class BulkBackfill
     // Backfills this process is running, from the COUNT() that decides on one to the last batch (the job's wait included).
     private int _running;
 
+    // Jobs started ahead of their object's turn (StartAhead), by object; null when the object has a position already.
+    private readonly ConcurrentDictionary<ChangeEntity, Task<Ahead?>> _ahead = new();
+
     /// <summary>
     /// Whether a backfill is under way: run by this process, or by another instance of the deployment (an unfinished
     /// backfill position in the ledger, moved within <see cref="StalledAfter"/>). Work that reads the whole ledger and
@@ -125,10 +129,71 @@ public sealed partial class BulkBackfill
         }
     }
 
+    /// <summary>
+    /// Decides <paramref name="entity"/>'s first catch-up now and, when it is a backfill, starts its Bulk job, while the
+    /// objects before it in the catch-up are still applied: Salesforce runs the query meanwhile (a large object's job
+    /// takes it from seconds to minutes), and <see cref="RunAsync"/> finds the job started. Its upper bound is the time
+    /// it starts; the REST catch-up after it reads what changed since, as after any backfill. Nothing when the object
+    /// has a backfill position already (one under way resumes as usual).
+    /// </summary>
+    public void StartAhead(ChangeEntity entity, ModstampRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Interlocked.Increment(ref _running); // under way from now: work that waits for backfills waits for this one too
+        _ahead[entity] = Task.Run(async () =>
+        {
+            try
+            {
+                return await _checkpoints.GetCursorAsync(StreamOf(entity), cancellationToken).ConfigureAwait(false) is null
+                    ? new Ahead(await StartAsync(entity, request, cancellationToken).ConfigureAwait(false))
+                    : null;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _running);
+            }
+        }, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Waits for the jobs started ahead that no run took (the catch-up failed or stopped before their turn). Their
+    /// positions are stored: the next catch-up resumes them. A failure to start one is left to that object's own turn,
+    /// which starts it as it would have.
+    /// </summary>
+    public async Task SettleAheadAsync()
+    {
+        foreach (var entity in _ahead.Keys)
+        {
+            if (_ahead.TryRemove(entity, out var ahead))
+            {
+                await Task.WhenAny(ahead).ConfigureAwait(false);
+                _ = ahead.Exception; // observed: the object's own turn reports it
+            }
+        }
+    }
+
     private async Task<BackfillResult?> RunCountedAsync(ChangeEntity entity, SObjectDescription describe, ModstampRequest request, CancellationToken cancellationToken)
     {
         var stream = StreamOf(entity);
-        var state = BackfillState.Parse(await _checkpoints.GetCursorAsync(stream, cancellationToken).ConfigureAwait(false));
+        Ahead? ahead = null;
+        if (_ahead.TryRemove(entity, out var started))
+        {
+            try
+            {
+                ahead = await started.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Log.AheadFailed(_logger, request.SObject, e.GetType().Name, e.Message);
+            }
+        }
+
+        if (ahead is { Started: null })
+        {
+            return null; // counted under the threshold: the REST catch-up reads it
+        }
+
+        var state = ahead?.Started ?? BackfillState.Parse(await _checkpoints.GetCursorAsync(stream, cancellationToken).ConfigureAwait(false));
         if (state is null)
         {
             state = await StartAsync(entity, request, cancellationToken).ConfigureAwait(false);
@@ -137,7 +202,7 @@ public sealed partial class BulkBackfill
                 return null;
             }
         }
-        else if (!state.Complete)
+        else if (!state.Complete && ahead is null)
         {
             Log.Resuming(_logger, request.SObject, state.JobId, state.Done, state.Total);
         }
@@ -352,6 +417,9 @@ public sealed partial class BulkBackfill
         }
     }
 
+    /// <summary>What <see cref="StartAhead"/> decided: the job's first state, or null when the object was under the threshold.</summary>
+    private sealed record Ahead(BackfillState? Started);
+
     /// <summary>Rows read and converted, with the results position after the last of them and the greatest (SystemModstamp, Id) so far.</summary>
     private sealed record ReadBatch(List<(SalesforceChange, Ledger.Checkpoints.StreamPosition?)> Changes, BulkResultPosition Position, ModstampPosition? MaxSeen, bool Last);
 
@@ -379,6 +447,9 @@ public sealed partial class BulkBackfill
 
         [LoggerMessage(9146, LogLevel.Information, "Backfill of {SObject}: indexes built in {Seconds:F1} s")]
         public static partial void IndexesBuilt(ILogger logger, string sobject, double seconds);
+
+        [LoggerMessage(9148, LogLevel.Warning, "Backfill of {SObject}: its job could not be started ahead ({ErrorType}: {Message}); it starts in its turn")]
+        public static partial void AheadFailed(ILogger logger, string sobject, string errorType, string message);
 
         [LoggerMessage(9147, LogLevel.Information, "The process runs with the runtime's default GC budget: a backfill runs about 20% faster with {Variable}={Value} in its environment, as deploy/ sets it")]
         public static partial void DefaultGen0Budget(ILogger logger, string variable, string value);

@@ -72,9 +72,24 @@ public sealed partial class CatchUp
         try
         {
             var total = 0;
-            foreach (var plan in await PlanAsync([.. Order.Where(e => only is null || only.Contains(e))], cancellationToken).ConfigureAwait(false))
+            var plans = await PlanAsync([.. Order.Where(e => only is null || only.Contains(e))], cancellationToken).ConfigureAwait(false);
+            try
             {
-                total += await RunEntityAsync(plan, cancellationToken).ConfigureAwait(false);
+                // A first catch-up's Bulk jobs start together: Salesforce runs the later objects' queries while the
+                // earlier ones apply, instead of each waiting for its turn and then for its job.
+                foreach (var plan in plans.Skip(1).Where(p => p.Cursor is null))
+                {
+                    _backfill.StartAhead(plan.Entity, Request(plan.Entity, plan.Describe), cancellationToken);
+                }
+
+                foreach (var plan in plans)
+                {
+                    total += await RunEntityAsync(plan, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                await _backfill.SettleAheadAsync().ConfigureAwait(false);
             }
 
             total += await ReapplyWaitingAsync(cancellationToken).ConfigureAwait(false);

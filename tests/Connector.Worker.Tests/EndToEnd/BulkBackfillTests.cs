@@ -145,6 +145,35 @@ public sealed class BulkBackfillTests
         Assert.Equal(leads.Count, history.Single()); // registered once each, though the new job returned every row again
     }
 
+    [Fact]
+    public async Task A_first_catch_up_starts_the_later_objects_jobs_while_the_first_object_is_still_loading()
+    {
+        // Salesforce takes seconds to minutes to run a large object's query: the later objects' jobs start with the
+        // first object's backfill, not each in its turn. Shown with the advocates' backfill held (every results page
+        // fails): the other objects' jobs are started all the same.
+        await using var org = await SmallBatchOrgAsync();
+        await SetFaultsAsync(org, new { http500Rate = 1.0, endpointFilter = "/results" });
+        var start = org.StartConnectorAsync();
+        var jobs = org.Emulator.Get<BulkQueryJobs>();
+        string[] later = ["Contact", "Lead", "Opportunity"];
+        await org.UntilAsync(() => Task.FromResult(later.All(o => jobs.All.Any(j => j.Query.SObject.Name == o))), "the later objects' jobs started");
+        await org.UntilAsync(async () => await InjectedAsync(org) > 0, "the advocates' results failing");
+        Assert.Equal(0, Metrics(org)!.Count("backfill_records_done{sobject=\"Advocate__c\"}"));
+        var advocates = await org.Get<CheckpointStore>().GetCursorAsync(BulkBackfill.StreamOf(Referrals.Processing.ChangeEntity.Advocate), CancellationToken.None);
+        Assert.EndsWith("|0", advocates, StringComparison.Ordinal); // its backfill unfinished
+
+        // Salesforce recovers: each object's backfill reads the job started for it (however many tries the leader made).
+        await RecoverAsync(org, start);
+        foreach (var sobject in later.Append("Advocate__c"))
+        {
+            Assert.Single(jobs.All, j => j.Query.SObject.Name == sobject);
+            var m = Metrics(org)!;
+            Assert.Equal(m.Count($"backfill_records_total{{sobject=\"{sobject}\"}}"), m.Count($"backfill_records_done{{sobject=\"{sobject}\"}}"));
+        }
+
+        await AssertEveryReferralLeadRegisteredOnceAsync(org);
+    }
+
     /// <summary>An org whose leads the connector backfills by Bulk in small batches (many positions to resume from), not started.</summary>
     private static Task<ConnectorHarness> SmallBatchOrgAsync() => ConnectorHarness.StartAsync(
         new Dictionary<string, string?>
