@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Connector.Ledger;
+using Connector.SalesforceEmulator.Faults;
 using Connector.SalesforceEmulator.Hosting;
 using Connector.SalesforceEmulator.Limits;
 using Connector.Worker.Hosting;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Connector.Benchmarks;
 
-/// <summary>Command line of `backfill`: <c>--leads 1000000 --provider sqlite|postgresql|both --batch 2000 --page 50000</c>.</summary>
+/// <summary>Command line of `backfill`: <c>--leads 1000000 --provider sqlite|postgresql|both --batch 2000 --page 50000 --latency-ms 80</c>.</summary>
 internal sealed record BackfillOptions
 {
     public int Leads { get; init; } = 1_000_000;
@@ -18,6 +19,9 @@ internal sealed record BackfillOptions
     public int Batch { get; init; } = 500;
     public int? Page { get; init; }
     public int Threshold { get; init; } = 10_000;
+
+    /// <summary>What the emulated org adds to every API call (issue 5's benchmark conditions: 80 ms); 0 for none.</summary>
+    public int LatencyMs { get; init; } = 80;
 
     /// <summary>A SQLite file to backfill into and keep afterwards (to inspect the ledger); by default a temporary one, deleted.</summary>
     public string? KeepLedger { get; init; }
@@ -42,9 +46,10 @@ internal sealed record BackfillOptions
                 "--batch" => options with { Batch = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--page" => options with { Page = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--threshold" => options with { Threshold = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--latency-ms" => options with { LatencyMs = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--keep-ledger" => options with { KeepLedger = Path.GetFullPath(Next()) },
                 "--connector-env" => options with { ConnectorEnvironment = WithVariable(options.ConnectorEnvironment, Next()) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Usage: backfill --leads N [--provider sqlite|postgresql|both] [--batch 500] [--page ROWS] [--threshold 10000] [--keep-ledger FILE] [--connector-env NAME=VALUE]..."),
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Usage: backfill --leads N [--provider sqlite|postgresql|both] [--batch 500] [--page ROWS] [--threshold 10000] [--latency-ms 80] [--keep-ledger FILE] [--connector-env NAME=VALUE]..."),
             };
         }
 
@@ -88,6 +93,8 @@ internal static class BackfillBenchmark
             ["Logging:LogLevel:Default"] = "Warning",
         }, null, cancellationToken);
         output.WriteLine($"Seeded in {clock.Elapsed.TotalSeconds:N0} s.");
+        emulator.Get<FaultInjector>().Configure(new FaultSettings { LatencyMs = options.LatencyMs });
+        output.WriteLine($"The org answers every API call {options.LatencyMs} ms late.");
 
         if (options.Provider is "sqlite" or "both")
         {
