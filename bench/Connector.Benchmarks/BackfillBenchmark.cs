@@ -216,7 +216,7 @@ internal static class BackfillBenchmark
             output.WriteLine($"  of which, sampled peaks  : GC heap {peaks.Heap / mb:N0} MB, GC committed {peaks.Committed / mb:N0} MB (every 0.5 s from /metrics)");
             var allocated = metrics.GetValueOrDefault("connector_gc_allocated_bytes_total");
             var collections = Enumerable.Range(0, 3).Select(g => metrics.GetValueOrDefault($"connector_gc_collections_total{{generation=\"{g}\"}}")).ToList();
-            output.WriteLine($"  allocated                : {allocated / mb:N0} MB since start, {allocated / Math.Max(applied, 1) / 1024:N1} KB per record; collections gen0 {collections[0]:N0}, gen1 {collections[1]:N0}, gen2 {collections[2]:N0}");
+            output.WriteLine($"  allocated                : {allocated / mb:N0} MB since start, {allocated / Math.Max(applied, 1) / 1024:N1} KB per record; collections gen0 {collections[0]:N0}, gen1 {collections[1]:N0}, gen2 {collections[2]:N0}, paused {metrics.GetValueOrDefault("connector_gc_pause_seconds_total"):N1} s");
         }
         finally
         {

@@ -150,6 +150,9 @@ public static class ConnectorHost
                 gauges[$"gc_collections_total{{generation=\"{generation}\"}}"] = GC.CollectionCount(generation);
             }
 
+            // How long the GC has held the process's threads since start: on a backfill, time the one apply thread lost.
+            gauges["gc_pause_seconds_total"] = GC.GetTotalPauseDuration().TotalSeconds;
+
             if (budget.Snapshot is { } usage)
             {
                 gauges["api_daily_used"] = usage.Used;

@@ -180,6 +180,7 @@ public sealed class ConnectorFlowTests
         var allocated = Gauge(metrics, "connector_gc_allocated_bytes_total");
         Assert.True(allocated > 0);
         Assert.True(Gauge(metrics, "connector_gc_collections_total{generation=\"2\"}") >= 0);
+        Assert.True(Gauge(metrics, "connector_gc_pause_seconds_total") >= 0);
         GC.KeepAlive(new byte[1024 * 1024]);
         Assert.True(Gauge(await http.GetStringAsync("/metrics"), "connector_gc_allocated_bytes_total") >= allocated + 1024 * 1024);
     }
