@@ -116,6 +116,11 @@ public sealed class ResilienceHandlerTests
         var e = await Assert.ThrowsAsync<TimeoutException>(() => http.GetJsonAsync(http.Api("sobjects/Lead"), CallPriority.Normal, CancellationToken.None));
 
         Assert.Contains("GET /services/data/v62.0/sobjects/Lead timed out", e.Message, StringComparison.Ordinal);
+        // The client's own record of its second attempt, then the emulator's, which can lag it: on a busy machine a
+        // request the client gave up on after 1 s may not have reached the emulator's handler yet (a run saw 1 here).
+        Assert.Contains(CapturedLogs.Lines, l =>
+            l.Contains("[3101] Retrying GET /services/data/v62.0/sobjects/Lead after ", StringComparison.Ordinal) && l.Contains(": attempt 2 of 2 ", StringComparison.Ordinal));
+        await Wait.UntilAsync(() => faults.Counters["timeouts"] >= 2, "the emulator to receive both attempts");
         Assert.Equal(2, faults.Counters["timeouts"]);
     }
 
@@ -129,6 +134,7 @@ public sealed class ResilienceHandlerTests
 
         await Assert.ThrowsAsync<TimeoutException>(() => CreateLeadAsync(http, "Maybe"));
 
+        await Wait.UntilAsync(() => faults.Counters["timeouts"] >= 1, "the emulator to receive the create");
         Assert.Equal(1, faults.Counters["timeouts"]);
     }
 
