@@ -161,19 +161,11 @@ public sealed partial class ConnectorWorker(
                 }
             }
 
-            // The catch-up reads records stamped before the whole second preceding now (records of the current second may
-            // still change); the stream delivers what is committed after the subscription. Starting the catch-up once its
-            // bound has passed the subscription leaves no window between the two (records created just before the
-            // subscription would otherwise wait for the next scheduled run).
-            var subscribedAt = time.GetUtcNow();
-            var secondStart = new DateTimeOffset(subscribedAt.Ticks - (subscribedAt.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-            var wait = secondStart + TimeSpan.FromSeconds(1) + CatchUp.Lag + TimeSpan.FromMilliseconds(50) - time.GetUtcNow();
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
-            }
-
-            await catchUp.RunAsync("leader start", cancellationToken).ConfigureAwait(false);
+            // The stream delivers what is committed after the subscription; the catch-up reads what was stamped before it.
+            // Its query reads wait until their bound has passed the subscription (or, without a stream, the start),
+            // leaving no window between the two: records created just before would otherwise wait for the next scheduled
+            // run. A first start's Bulk backfill does not wait: its query read comes after it.
+            await catchUp.RunAsync("leader start", cancellationToken, covering: time.GetUtcNow()).ConfigureAwait(false);
             tasks.Add(outbox.RunAsync(cancellationToken));
             _ready.TrySetResult();
             Log.Leading(logger, election.InstanceId, client is not null);

@@ -35,12 +35,14 @@ public sealed partial class CatchUp
     private readonly IServiceProvider _services;
     private readonly SyncOptions _options;
     private readonly ConnectorMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly ILogger<CatchUp> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public CatchUp(ChangeApplier applier, ChangeNormalizer normalizer, ModstampCursor cursor, BulkBackfill backfill, DescribeCache describes, CheckpointStore checkpoints,
-        QuarantineStore quarantine, IServiceProvider services, IOptions<SyncOptions> options, ConnectorMetrics metrics, ILogger<CatchUp> logger)
+        QuarantineStore quarantine, IServiceProvider services, IOptions<SyncOptions> options, ConnectorMetrics metrics, TimeProvider time, ILogger<CatchUp> logger)
     {
+        _time = time;
         _applier = applier;
         _normalizer = normalizer;
         _cursor = cursor;
@@ -66,13 +68,16 @@ public sealed partial class CatchUp
     /// (more records than one query's LIMIT, more pages than its first) costs calls of its own. Applying still follows
     /// <see cref="Order"/>.
     /// </summary>
-    public async Task<int> RunAsync(string reason, CancellationToken cancellationToken, IReadOnlyCollection<ChangeEntity>? only = null)
+    /// <param name="covering">An instant every record stamped before must be read (the stream's subscription, at a
+    /// leader's start): each query read waits until its bound has passed it. A first run's Bulk jobs and their
+    /// applying do not wait; the query read that follows a backfill starts long after.</param>
+    public async Task<int> RunAsync(string reason, CancellationToken cancellationToken, IReadOnlyCollection<ChangeEntity>? only = null, DateTimeOffset? covering = null)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var total = 0;
-            var plans = await PlanAsync([.. Order.Where(e => only is null || only.Contains(e))], cancellationToken).ConfigureAwait(false);
+            var plans = await PlanAsync([.. Order.Where(e => only is null || only.Contains(e))], covering, cancellationToken).ConfigureAwait(false);
             try
             {
                 // A first catch-up's Bulk jobs start together: Salesforce runs the later objects' queries while the
@@ -84,7 +89,7 @@ public sealed partial class CatchUp
 
                 foreach (var plan in plans)
                 {
-                    total += await RunEntityAsync(plan, cancellationToken).ConfigureAwait(false);
+                    total += await RunEntityAsync(plan, covering, cancellationToken).ConfigureAwait(false);
                 }
             }
             finally
@@ -107,7 +112,7 @@ public sealed partial class CatchUp
     /// <summary>One object's part of a run: its describe, stored cursor and, when it was started with the others, its read.</summary>
     private sealed record Plan(ChangeEntity Entity, SObjectDescription Describe, string? Cursor, ModstampRead? Read);
 
-    private async Task<IReadOnlyList<Plan>> PlanAsync(IReadOnlyList<ChangeEntity> entities, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Plan>> PlanAsync(IReadOnlyList<ChangeEntity> entities, DateTimeOffset? covering, CancellationToken cancellationToken)
     {
         var describes = new Dictionary<ChangeEntity, SObjectDescription>();
         var due = new List<(ChangeEntity Entity, CompositeGet Get)>();
@@ -133,6 +138,11 @@ public sealed partial class CatchUp
 
         // Objects without a cursor start alone: their first run may backfill by Bulk instead.
         var combined = entities.Where(e => cursors[e] is not null).ToList();
+        if (combined.Count > 0)
+        {
+            await BoundPastAsync(covering, cancellationToken).ConfigureAwait(false);
+        }
+
         var (reads, answers) = await _cursor.StartCombinedAsync(
             [.. combined.Select(e => (Request(e, describes[e]), Parse(cursors[e])))], cancellationToken, [.. due.Select(d => d.Get)]).ConfigureAwait(false);
 
@@ -166,7 +176,27 @@ public sealed partial class CatchUp
             IncludeDeleted = entity is ChangeEntity.Lead or ChangeEntity.Opportunity,
         };
 
-    private async Task<int> RunEntityAsync(Plan plan, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until a query read started now is bounded above <paramref name="covering"/>: reads stop before the whole
+    /// second preceding now − <see cref="Lag"/> (records of the current second may still change), so the bound passes an
+    /// instant once the second after it has begun, <see cref="Lag"/> later.
+    /// </summary>
+    private async Task BoundPastAsync(DateTimeOffset? covering, CancellationToken cancellationToken)
+    {
+        if (covering is not { } at)
+        {
+            return;
+        }
+
+        var secondStart = new DateTimeOffset(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        var wait = secondStart + TimeSpan.FromSeconds(1) + Lag + TimeSpan.FromMilliseconds(50) - _time.GetUtcNow();
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<int> RunEntityAsync(Plan plan, DateTimeOffset? covering, CancellationToken cancellationToken)
     {
         var (entity, describe, cursor, read) = plan;
         var sobject = SyncedObjects.ApiName(entity);
@@ -185,7 +215,12 @@ public sealed partial class CatchUp
             await _checkpoints.SaveCursorAsync(stream, Format(from), cancellationToken).ConfigureAwait(false);
         }
 
-        read ??= _cursor.Start(request, from);
+        if (read is null)
+        {
+            await BoundPastAsync(covering, cancellationToken).ConfigureAwait(false);
+            read = _cursor.Start(request, from);
+        }
+
         var batch = new List<(SalesforceChange, StreamPosition?)>(_options.ApplyBatchSize);
         var readAny = false;
         await foreach (var record in _cursor.ReadAsync<JsonElement>(read, cancellationToken).ConfigureAwait(false))

@@ -175,15 +175,24 @@ public sealed class BulkBackfillTests
     }
 
     /// <summary>An org whose leads the connector backfills by Bulk in small batches (many positions to resume from), not started.</summary>
-    private static Task<ConnectorHarness> SmallBatchOrgAsync() => ConnectorHarness.StartAsync(
-        new Dictionary<string, string?>
-        {
-            ["Worker:Sync:BulkBackfillThreshold"] = "100",
-            ["Worker:Sync:BulkPageSize"] = "200",
-            ["Worker:Sync:BulkApplyBatchSize"] = "20",
-            ["Worker:Sync:Streaming"] = "false",
-        },
-        Seeded(SeededLeads), startConnector: false);
+    /// <remarks>Returned once the seeded records are older than a catch-up's bound: a first start counts and backfills
+    /// them all by Bulk (its job does not wait for the seconds just seeded; the query read after it reads those).</remarks>
+    private static async Task<ConnectorHarness> SmallBatchOrgAsync()
+    {
+        var org = await ConnectorHarness.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Worker:Sync:BulkBackfillThreshold"] = "100",
+                ["Worker:Sync:BulkPageSize"] = "200",
+                ["Worker:Sync:BulkApplyBatchSize"] = "20",
+                ["Worker:Sync:Streaming"] = "false",
+            },
+            Seeded(SeededLeads), startConnector: false);
+        var seeded = TimeProvider.System.GetUtcNow();
+        var bound = seeded.AddTicks(-(seeded.UtcTicks % TimeSpan.TicksPerSecond)) + TimeSpan.FromSeconds(1) + CatchUp.Lag;
+        await org.UntilAsync(() => Task.FromResult(TimeProvider.System.GetUtcNow() >= bound), "the seeded records older than a catch-up's bound");
+        return org;
+    }
 
     /// <summary>Starts the connector and, once the lead backfill is under way, makes Salesforce fail every results page: the leader's catch-up fails and it steps down.</summary>
     private static async Task<Task> StartThenFailResultsAsync(ConnectorHarness org)

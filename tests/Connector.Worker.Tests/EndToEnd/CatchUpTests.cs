@@ -135,6 +135,34 @@ public sealed class CatchUpTests
         Assert.Equal(leads.Order(StringComparer.Ordinal), registered.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task A_catch_up_covering_an_instant_reads_the_records_stamped_just_before_it()
+    {
+        // What a leader's start does: the run must include everything stamped before the subscription, even in its second.
+        await using var org = await ConnectorHarness.StartAsync(Quiet);
+        var catchUp = org.Get<Connector.Worker.Sync.CatchUp>();
+        var advocate = await org.CreateAdvocateAsync(org.Reps[1]);
+        await org.UntilAsync(async () => (await org.LedgerAsync((tx, ct) => tx.QueryAsync<string>("SELECT advocate_id FROM advocates", null, ct))).Count == 1, "the advocate streamed");
+
+        string lead;
+        var dml = org.Emulator.Get<Dml>();
+        var schema = org.Emulator.Store.Schema.Find("Lead")!;
+        using (var tx = org.Emulator.Store.BeginTransaction(new DmlContext(org.Reps[1]) { PublishChanges = false }))
+        {
+            lead = dml.Insert(tx, schema, Dml.ReadValues(schema,
+            [
+                KeyValuePair.Create<string, object?>("LastName", "Unheard"), KeyValuePair.Create<string, object?>("Company", "U"),
+                KeyValuePair.Create<string, object?>("Advocate__c", advocate), KeyValuePair.Create<string, object?>("Referral_Method__c", "Email"),
+            ])).Id;
+            tx.Commit();
+        }
+
+        // Started at once, the run's bound would stop before the record's second; covering the instant, it waits past it.
+        var covering = TimeProvider.System.GetUtcNow();
+        Assert.True(await catchUp.RunAsync("covering", CancellationToken.None, covering: covering) >= 1);
+        Assert.Equal("Submitted", await StateAsync(org, lead));
+    }
+
     /// <summary>
     /// A run reads up to the second before the current one (<see cref="Connector.Worker.Sync.CatchUp.Lag"/>); one started
     /// in the same second as the last has nothing it could read and sends nothing. Waits until a run would query again.
