@@ -97,7 +97,7 @@ public sealed class ProgramPreview
             return new PreviewOutcome("?", "?", "?", $"lead {referral.LeadId} is not in Salesforce any more");
         }
 
-        var fields = lead.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase)
+        var fields = FieldValues.From(lead)
             .SetItem(LeadFields.Advocate, FieldValue.Of(snapshot.Advocate.Id))
             .SetItem(LeadFields.ReferralMethod, referral.Method is { } method ? FieldValue.Of(method.ToPicklist()) : null);
         if (referral.Referee.Name is { } name)
@@ -125,7 +125,7 @@ public sealed class ProgramPreview
         var issues = new List<string>();
         if (replayed?.Deal?.OpportunityId is { } opportunityId && opportunities.TryGetValue(opportunityId, out var opportunity))
         {
-            var opportunityFields = opportunity.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);
+            var opportunityFields = FieldValues.From(opportunity);
             var opportunityChange = new SalesforceChange
             {
                 EventKey = $"preview:opportunity:{opportunityId}",

@@ -51,7 +51,7 @@ public static class ChangeJson
         var root = JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("The payload is not a JSON object.");
         string Text(string name) => root[name]?.GetValue<string>() ?? throw new JsonException($"The payload has no '{name}'.");
 
-        var fields = ImmutableDictionary.CreateBuilder<string, FieldValue?>(StringComparer.OrdinalIgnoreCase);
+        var fields = FieldValues.CreateBuilder();
         foreach (var (name, node) in root["fields"]?.AsObject() ?? [])
         {
             fields[name] = node is not JsonObject value ? null : value.First() switch
@@ -74,7 +74,7 @@ public static class ChangeJson
             CommitTimestamp = DateTimeOffset.Parse(Text("commitTimestamp"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
             IsSnapshot = root["isSnapshot"]?.GetValue<bool>() ?? false,
             ChangedFields = (root["changedFields"]?.AsArray() ?? []).Select(n => n!.GetValue<string>()).ToImmutableHashSet(StringComparer.OrdinalIgnoreCase),
-            Fields = fields.ToImmutable(),
+            Fields = fields.ToFieldValues(),
         };
     }
 }

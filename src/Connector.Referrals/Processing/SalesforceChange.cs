@@ -103,16 +103,15 @@ public sealed record SalesforceChange
     /// <summary>CDC commitTimestamp, or SystemModstamp for query rows: the order of changes to one record.</summary>
     public required DateTimeOffset CommitTimestamp { get; init; }
 
-    public ImmutableDictionary<string, FieldValue?> Fields { get; init; } =
-        ImmutableDictionary<string, FieldValue?>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
+    public FieldValues Fields { get; init; } = FieldValues.Empty;
 
     public ImmutableHashSet<string> ChangedFields { get; init; } = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>True when <see cref="Fields"/> holds the whole record (creates, undeletes, query rows), false for partial CDC updates.</summary>
     public bool IsSnapshot { get; init; }
 
-    public static ImmutableDictionary<string, FieldValue?> FieldsOf(params (string Name, object? Value)[] fields) =>
-        fields.ToImmutableDictionary(f => f.Name, f => FieldValue.FromObject(f.Value), StringComparer.OrdinalIgnoreCase);
+    public static FieldValues FieldsOf(params (string Name, object? Value)[] fields) =>
+        FieldValues.From(fields.Select(f => KeyValuePair.Create(f.Name, FieldValue.FromObject(f.Value))));
 
     public bool Has(string field) => Fields.ContainsKey(field);
 

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Connector.Referrals.Processing;
 using Connector.Salesforce.Bulk;
 using Connector.Salesforce.Describe;
@@ -50,7 +49,7 @@ internal sealed class BulkRecords
             throw new FormatException($"{_describe.Name} {id} has no readable SystemModstamp in the Bulk results: the change is ordered and keyed by it.");
         }
 
-        var fields = ImmutableDictionary.CreateBuilder<string, FieldValue?>(StringComparer.OrdinalIgnoreCase);
+        var fields = FieldValues.CreateBuilder(_resolved.Length);
         for (var i = 0; i < _resolved.Length && i < values.Length; i++)
         {
             fields[_resolved[i].Name] = FieldTyping.ReadText(values[i], _resolved[i].Kind);
@@ -65,7 +64,7 @@ internal sealed class BulkRecords
             RecordId = id,
             Kind = deleted ? ChangeKind.Delete : ChangeKind.Update,
             CommitTimestamp = ChangeNormalizer.AsOf(stamp),
-            Fields = fields.ToImmutable(),
+            Fields = fields.ToFieldValues(),
             IsSnapshot = true,
         };
     }

@@ -130,7 +130,7 @@ public sealed class ChangeNormalizer
             RecordId = id,
             Kind = deleted ? ChangeKind.Delete : ChangeKind.Update,
             CommitTimestamp = AsOf(committed),
-            Fields = fields.ToImmutable(),
+            Fields = fields.ToFieldValues(),
             IsSnapshot = true,
         };
     }
@@ -241,7 +241,7 @@ public sealed class ChangeNormalizer
             }
         }
 
-        var builtFields = fields.ToImmutable();
+        var builtFields = fields.ToFieldValues();
         var builtChanged = changed.ToImmutable();
         var changes = ids.Select(id => new SalesforceChange
         {
@@ -257,7 +257,7 @@ public sealed class ChangeNormalizer
         return new NormalizedEvent(changes);
     }
 
-    private void ReadPayload(ImmutableDictionary<string, FieldValue?>.Builder fields, JsonElement payload, SObjectDescription describe)
+    private void ReadPayload(FieldValues.Builder fields, JsonElement payload, SObjectDescription describe)
     {
         foreach (var property in payload.EnumerateObject())
         {
@@ -282,7 +282,7 @@ public sealed class ChangeNormalizer
         }
     }
 
-    private static void AddRelated(ImmutableDictionary<string, FieldValue?>.Builder fields, string prefix, JsonElement related)
+    private static void AddRelated(FieldValues.Builder fields, string prefix, JsonElement related)
     {
         foreach (var property in related.EnumerateObject())
         {
@@ -368,6 +368,5 @@ public sealed class ChangeNormalizer
             : throw new ArgumentException($"{sobject} is not an object the connector syncs ({string.Join(", ", SyncedObjects.All)}).", nameof(describe));
     }
 
-    private static ImmutableDictionary<string, FieldValue?>.Builder EmptyFields() =>
-        ImmutableDictionary.CreateBuilder<string, FieldValue?>(StringComparer.OrdinalIgnoreCase);
+    private static FieldValues.Builder EmptyFields() => FieldValues.CreateBuilder();
 }

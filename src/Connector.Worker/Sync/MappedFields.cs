@@ -73,7 +73,7 @@ public static class MappedFields
             }
         }
 
-        return change with { Fields = fields.ToImmutable(), ChangedFields = changed.ToImmutable() };
+        return change with { Fields = fields.ToFieldValues(), ChangedFields = changed.ToImmutable() };
     }
 
     // Renames per mapping instance (a program version's mapping never changes) and entity; read-only once built.

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using Connector.Referrals.Mapping;
 using Connector.Referrals.Processing;
@@ -53,10 +52,10 @@ internal sealed class SimRecord(string id, ChangeEntity entity, bool isReferral)
     public string Id { get; } = id;
     public ChangeEntity Entity { get; } = entity;
     public bool IsReferral { get; } = isReferral;
-    public List<(DateTimeOffset At, ImmutableDictionary<string, FieldValue?> Fields)> States { get; } = [];
+    public List<(DateTimeOffset At, FieldValues Fields)> States { get; } = [];
     public List<SalesforceChange> Events { get; } = [];
 
-    public void Create(DateTimeOffset at, ImmutableDictionary<string, FieldValue?> fields)
+    public void Create(DateTimeOffset at, FieldValues fields)
     {
         States.Add((at, fields));
         Events.Add(new SalesforceChange
@@ -110,7 +109,7 @@ internal sealed class SimulatedOrg
         return record is null ? null : Snapshot(record, record.States[^1].At, record.States[^1].Fields);
     }
 
-    public static SalesforceChange Snapshot(SimRecord record, DateTimeOffset at, ImmutableDictionary<string, FieldValue?> fields) => new()
+    public static SalesforceChange Snapshot(SimRecord record, DateTimeOffset at, FieldValues fields) => new()
     {
         EventKey = $"sync:{record.Id}:{at.ToString("O", CultureInfo.InvariantCulture)}",
         Entity = record.Entity,
