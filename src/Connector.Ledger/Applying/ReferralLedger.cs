@@ -202,9 +202,9 @@ public sealed partial class ReferralLedger
     /// <summary>Queues the change's rows (sent with the next read or the checkpoint) and lets the later changes of the transaction see them.</summary>
     private static void Write(ILedgerTransaction tx, WorkingView working, AppliedChange change)
     {
-        if (change.Referrals.Count > 0)
+        if (change.Referrals.Count > 0 && working.UnchangedColumns(change.Referrals) is { Count: > 0 } unchanged)
         {
-            change = change with { ReferralsUnchanged = working.UnchangedColumns(change.Referrals) };
+            change = change with { ReferralsUnchanged = unchanged };
         }
 
         tx.Enqueue(change);

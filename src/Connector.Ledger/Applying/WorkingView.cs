@@ -357,18 +357,20 @@ internal sealed class WorkingView
     /// </summary>
     public IReadOnlyDictionary<string, UnchangedReferralColumns> UnchangedColumns(IReadOnlyList<ReferralRow> rows)
     {
-        var unchanged = new Dictionary<string, UnchangedReferralColumns>(StringComparer.Ordinal);
-        foreach (var row in rows)
+        Dictionary<string, UnchangedReferralColumns>? unchanged = null; // none for a new referral (every lead of a first load)
+        for (var i = 0; i < rows.Count; i++)
         {
+            var row = rows[i];
             if (_referrals.TryGetValue(row.ReferralKey, out var known) && known.Row is var stored &&
                 stored.ReferralId == row.ReferralId && stored.AdvocateId == row.AdvocateId && stored.LeadId == row.LeadId &&
                 stored.OpportunityId == row.OpportunityId && stored.RefereeEmailKey == row.RefereeEmailKey)
             {
-                unchanged[row.ReferralKey] = stored.State == row.State ? UnchangedReferralColumns.KeysAndState : UnchangedReferralColumns.Keys;
+                (unchanged ??= new Dictionary<string, UnchangedReferralColumns>(StringComparer.Ordinal))[row.ReferralKey] =
+                    stored.State == row.State ? UnchangedReferralColumns.KeysAndState : UnchangedReferralColumns.Keys;
             }
         }
 
-        return unchanged;
+        return unchanged ?? AppliedChange.EmptyUnchanged;
     }
 
     /// <summary>Takes in the rows <paramref name="written"/> writes, as the store will hold them.</summary>
@@ -394,8 +396,9 @@ internal sealed class WorkingView
             Index(advocate);
         }
 
-        foreach (var referral in written.Referrals)
+        for (var i = 0; i < written.Referrals.Count; i++) // indexed: a foreach over the interface allocates an enumerator per change
         {
+            var referral = written.Referrals[i];
             var known = _referrals.TryGetValue(referral.ReferralKey, out var existing);
             var row = referral with
             {
@@ -414,8 +417,9 @@ internal sealed class WorkingView
 
         _rewardState?.Record(written);
 
-        foreach (var change in written.StateChanges)
+        for (var i = 0; i < written.StateChanges.Count; i++)
         {
+            var change = written.StateChanges[i];
             _referrals[change.ReferralKey].History.Add(new RecordedStateChange
             {
                 ReferralKey = change.ReferralKey,
@@ -625,8 +629,9 @@ internal sealed class WorkingView
                 }
             }
 
-            foreach (var referral in written.Referrals)
+            for (var i = 0; i < written.Referrals.Count; i++)
             {
+                var referral = written.Referrals[i];
                 if (_counted.Remove(referral.ReferralKey, out var before))
                 {
                     _wonByAdvocate[before]--;

@@ -47,7 +47,7 @@ public sealed record AppliedChange
     /// </summary>
     public IReadOnlyDictionary<string, UnchangedReferralColumns> ReferralsUnchanged { get; init; } = EmptyUnchanged;
 
-    private static readonly IReadOnlyDictionary<string, UnchangedReferralColumns> EmptyUnchanged = new Dictionary<string, UnchangedReferralColumns>();
+    internal static readonly IReadOnlyDictionary<string, UnchangedReferralColumns> EmptyUnchanged = new Dictionary<string, UnchangedReferralColumns>();
 }
 
 /// <summary>Which indexed columns of a stored referral row a write leaves as they are (see <see cref="AppliedChange.ReferralsUnchanged"/>).</summary>

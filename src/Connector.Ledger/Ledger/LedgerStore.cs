@@ -268,8 +268,9 @@ public sealed class LedgerStore
                 advocates[advocate.AdvocateId] = advocate;
             }
 
-            foreach (var referral in change.Referrals)
+            for (var i = 0; i < change.Referrals.Count; i++) // indexed: a foreach over the interface allocates an enumerator per change
             {
+                var referral = change.Referrals[i];
                 UnchangedReferralColumns? unchanged = change.ReferralsUnchanged.TryGetValue(referral.ReferralKey, out var u) ? u : null;
                 // Folded writes leave a column out only if each of them did: each was compared with the row before it,
                 // the first with the row this statement finds.
@@ -473,8 +474,9 @@ public sealed class LedgerStore
         {
             if (_writtenReferralKeys is not null)
             {
-                foreach (var referral in change.Referrals)
+                for (var i = 0; i < change.Referrals.Count; i++)
                 {
+                    var referral = change.Referrals[i];
                     _writtenReferralKeys.Add(referral.ReferralKey);
                 }
             }

@@ -93,7 +93,7 @@ internal sealed partial class RowStatement
                     }
                 }
 
-                command.Append(_texts.GetOrAdd(count, Text));
+                command.Append(_texts.TryGetValue(count, out var text) ? text : _texts.GetOrAdd(count, Text)); // no delegate per call
             }
 
             return;

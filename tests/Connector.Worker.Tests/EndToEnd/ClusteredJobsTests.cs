@@ -36,6 +36,14 @@ public sealed class ClusteredJobsTests(ITestOutputHelper output)
             instances.AddRange(await Task.WhenAll(
                 StartAsync("first", emulator.BaseUrl, ledger, firings, start),
                 StartAsync("second", emulator.BaseUrl, ledger, firings, start)));
+            // A host's start may return before its scheduler has started: Quartz finishes that in the background when it
+            // does not complete at once (a busy machine), and the schedule is declared (the shared trigger replaced) then.
+            foreach (var instance in instances)
+            {
+                var schedulers = instance.Services.GetRequiredService<ISchedulerFactory>();
+                await Wait.UntilAsync(async () => (await schedulers.GetScheduler()).Status == SchedulerStatus.Running, Patience, "each instance's scheduler started");
+            }
+
             await AssertEachFiringRunsOnceAsync(ledger, firings, DateTimeOffset.UtcNow);
         }
         finally
