@@ -156,7 +156,7 @@ public sealed partial class ReferralLedger
         }, cancellationToken);
     }
 
-    private async Task<ApplyOutcome> ApplyInTransactionAsync(
+    private async ValueTask<ApplyOutcome> ApplyInTransactionAsync(
         ILedgerTransaction tx, WorkingView working, SalesforceChange change, StreamPosition? checkpoint, long? reappliedQuarantineId, CancellationToken ct)
     {
         if (working.IsApplied(change.EventKey))
@@ -214,7 +214,7 @@ public sealed partial class ReferralLedger
     private sealed record Effects(
         List<ReferralStateChangeRow> StateChanges, List<RewardEntryRow> Rewards, List<AuditRow> Audit, List<OutboxMessageRow> Outbox, List<QuarantineRow> Quarantine);
 
-    private async Task<Effects> EffectsAsync(
+    private async ValueTask<Effects> EffectsAsync(
         ILedgerTransaction tx, WorkingView working, SalesforceChange change, LedgerView view, ProcessingResult result, bool quarantineIfNew, CancellationToken ct)
     {
         var mappingVersion = _program.Config.Mapping.Version;

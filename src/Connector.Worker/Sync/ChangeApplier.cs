@@ -307,7 +307,7 @@ public sealed partial class ChangeApplier
     /// the last known value, so a re-read costs a call only when the win arrives without the revenue field and the
     /// ledger does not know it either (the opportunity's earlier events were lost or predate the connector).
     /// </summary>
-    private async Task<SalesforceChange> WithRevenueAsync(SalesforceChange change, CancellationToken cancellationToken)
+    private async ValueTask<SalesforceChange> WithRevenueAsync(SalesforceChange change, CancellationToken cancellationToken)
     {
         if (change.Entity != ChangeEntity.Opportunity || change.Kind == ChangeKind.Delete || change.IsSnapshot || !change.Has(OpportunityFields.StageName))
         {
@@ -355,7 +355,7 @@ public sealed partial class ChangeApplier
     /// Advocate__c do not carry: when a streamed advocate change names its contact or account (an enrolment, a relink),
     /// one query reads the owners through the relationships. Programs routing to the Advocate__c owner spend nothing.
     /// </summary>
-    private async Task<SalesforceChange> WithOwnersAsync(SalesforceChange change, CancellationToken cancellationToken)
+    private async ValueTask<SalesforceChange> WithOwnersAsync(SalesforceChange change, CancellationToken cancellationToken)
     {
         if (change.Entity != ChangeEntity.Advocate || change.Kind == ChangeKind.Delete ||
             Ledger.Program.Config.Routing.OwnerSource == OwnerSource.AdvocateOwner ||
