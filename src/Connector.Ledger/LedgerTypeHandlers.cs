@@ -1,5 +1,6 @@
 using System.Data;
 using System.Globalization;
+using Connector.Referrals;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -137,6 +138,7 @@ internal static class LedgerTypeHandlers
         {
             DateTimeOffset offset => offset.ToUniversalTime(),
             DateTime dateTime => new DateTimeOffset(DateTime.SpecifyKind(dateTime, DateTimeKind.Utc)),
+            string text when UtcTimestamp.TryParse(text, out var stored) => stored, // the form SqliteTimestamp writes
             string text => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
             _ => throw new DataException($"Cannot read a timestamp from a {value.GetType().Name}."),
         };

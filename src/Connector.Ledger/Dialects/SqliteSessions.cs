@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -83,11 +81,16 @@ internal sealed class SqliteSession : IAsyncDisposable
             return false;
         }
 
+        // One reference on the statement's handle for all its values: through SQLitePCL each bind call takes and
+        // releases one (a backfill binds some 30 values per record).
+        var referenced = false;
         try
         {
+            statement.DangerousAddRef(ref referenced);
+            var handle = statement.DangerousGetHandle();
             for (var i = 0; i < values.Count; i++)
             {
-                if (!Bind(statement, i + 1, values[i]))
+                if (!Bind(handle, i + 1, values[i]))
                 {
                     return false;
                 }
@@ -103,8 +106,12 @@ internal sealed class SqliteSession : IAsyncDisposable
         }
         finally
         {
+            // Every run binds every parameter, so the values stay until the next run overwrites them (no clearing).
             raw.sqlite3_reset(statement);
-            raw.sqlite3_clear_bindings(statement);
+            if (referenced)
+            {
+                statement.DangerousRelease();
+            }
         }
     }
 
@@ -134,46 +141,31 @@ internal sealed class SqliteSession : IAsyncDisposable
     }
 
     /// <summary>Binds as Microsoft.Data.Sqlite and the ledger's type handlers store it (see LedgerTypeHandlers.Bind).</summary>
-    private static bool Bind(sqlite3_stmt statement, int index, object? value)
+    private static bool Bind(nint statement, int index, object? value)
     {
         var result = value switch
         {
-            null or DBNull => raw.sqlite3_bind_null(statement, index),
-            string text => BindText(statement, index, text),
+            null or DBNull => SqliteNative.BindNull(statement, index),
+            string text => SqliteNative.BindText(statement, index, text),
             DateTimeOffset timestamp => BindTimestamp(statement, index, timestamp),
-            DateOnly date => BindText(statement, index, LedgerTypeHandlers.SqliteDate(date)),
-            long number => raw.sqlite3_bind_int64(statement, index, number),
-            int number => raw.sqlite3_bind_int64(statement, index, number),
-            bool flag => raw.sqlite3_bind_int64(statement, index, flag ? 1 : 0),
+            DateOnly date => SqliteNative.BindText(statement, index, LedgerTypeHandlers.SqliteDate(date)),
+            long number => SqliteNative.BindInt64(statement, index, number),
+            int number => SqliteNative.BindInt64(statement, index, number),
+            bool flag => SqliteNative.BindInt64(statement, index, flag ? 1 : 0),
             // Microsoft.Data.Sqlite's text for a decimal (a test holds the two paths to the same stored text).
-            decimal amount => BindText(statement, index, amount.ToString("0.0###########################", CultureInfo.InvariantCulture)),
+            decimal amount => SqliteNative.BindText(statement, index, amount.ToString("0.0###########################", CultureInfo.InvariantCulture)),
             _ => -1,
         };
         return result == -1 ? false : result == raw.SQLITE_OK ? true : throw new SqliteException($"Binding parameter {index} failed.", result);
     }
 
     // Every row carries a few timestamps: formatted on the stack, no string each.
-    private static int BindTimestamp(sqlite3_stmt statement, int index, DateTimeOffset timestamp)
+    private static int BindTimestamp(nint statement, int index, DateTimeOffset timestamp)
     {
         Span<byte> text = stackalloc byte[32];
         return LedgerTypeHandlers.TryFormatSqliteTimestamp(timestamp, text, out var length)
-            ? raw.sqlite3_bind_text(statement, index, text[..length])
-            : BindText(statement, index, LedgerTypeHandlers.SqliteTimestamp(timestamp));
-    }
-
-    private static int BindText(sqlite3_stmt statement, int index, string text)
-    {
-        // SQLite copies the bytes (SQLITE_TRANSIENT): the pooled buffer goes back at once.
-        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
-        try
-        {
-            var length = Encoding.UTF8.GetBytes(text, buffer);
-            return raw.sqlite3_bind_text(statement, index, buffer.AsSpan(0, length));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+            ? SqliteNative.BindText(statement, index, text[..length])
+            : SqliteNative.BindText(statement, index, LedgerTypeHandlers.SqliteTimestamp(timestamp));
     }
 
     public async ValueTask DisposeAsync()

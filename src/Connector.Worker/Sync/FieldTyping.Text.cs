@@ -1,4 +1,5 @@
 using System.Globalization;
+using Connector.Referrals;
 using Connector.Referrals.Processing;
 using Connector.Salesforce.Describe;
 
@@ -51,6 +52,11 @@ internal static partial class FieldTyping
     /// <summary>Bulk's <c>…000Z</c> (and REST's <c>…000+0000</c>), always UTC.</summary>
     public static DateTimeOffset? TimestampText(string text)
     {
+        if (UtcTimestamp.TryParse(text, out var utc))
+        {
+            return utc;
+        }
+
         var normalized = CompactOffset().Replace(text, "$1:$2");
         return DateTimeOffset.TryParse(normalized, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
             ? parsed.ToUniversalTime()

@@ -33,6 +33,7 @@ public sealed class SqliteRowStatementTests : IAsyncLifetime
     {
         { "text", "Zoë Ørsted 😀 'quoted'" },
         { "empty", string.Empty },
+        { "long-text", new string('é', 400) + "…" }, // more UTF-8 bytes than the stack buffer holds
         { "null", null },
         { "dbnull", DBNull.Value },
         { "timestamp", new DateTimeOffset(2026, 11, 22, 19, 27, 42, TimeSpan.FromHours(2)).AddTicks(1234567) },
