@@ -170,7 +170,7 @@ public sealed partial class ReferralLedger
             return new ApplyOutcome(change.EventKey, ApplyStatus.Duplicate, []);
         }
 
-        var view = await working.ViewForAsync(tx, ReferralProcessor.LookupFor(change), ct).ConfigureAwait(false);
+        var view = await working.ViewForAsync(tx, working.LookupFor(change), ct).ConfigureAwait(false);
         var result = ReferralProcessor.Process(change, view, _program.Config);
         var effects = await EffectsAsync(tx, working, change, view, result, reappliedQuarantineId is null, ct).ConfigureAwait(false);
         var quarantined = result.Decisions.Any(d => d is Quarantined);

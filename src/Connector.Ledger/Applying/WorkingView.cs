@@ -30,6 +30,9 @@ internal sealed class WorkingView
     // Reward state, loaded with the rows when the changes can request reward evaluations (see RewardStateFor).
     private readonly RewardState? _rewardState;
 
+    // What each change of the load looks up (by reference), computed once for the load and the change's own view.
+    private Dictionary<SalesforceChange, LedgerLookup>? _lookups;
+
     // Which rows ever held a key, so a lookup filters a few candidates rather than every row of a large batch (a
     // backfill's 1,000 changes would otherwise scan 1,000 rows each). Never pruned: a candidate is still filtered on
     // its current values, so one whose key changed since is not matched. Order of first sight keeps the result in the
@@ -77,7 +80,15 @@ internal sealed class WorkingView
         ILedgerTransaction tx, IReadOnlyList<SalesforceChange> changes, CancellationToken cancellationToken, ReferralEmailCandidates? emailCandidates = null)
     {
         var d = tx.Dialect;
-        var lookups = changes.Select(ReferralProcessor.LookupFor).ToList();
+        var lookups = new List<LedgerLookup>(changes.Count);
+        var lookupsByChange = new Dictionary<SalesforceChange, LedgerLookup>(changes.Count, ReferenceEqualityComparer.Instance);
+        foreach (var change in changes)
+        {
+            var lookup = ReferralProcessor.LookupFor(change);
+            lookups.Add(lookup);
+            lookupsByChange.TryAdd(change, lookup);
+        }
+
         var emailKeys = Distinct(lookups.Select(l => EmailKey(l.RefereeEmail)));
         var keys = new KeyLists(d, new Dictionary<string, (string Column, string[] Values)>(StringComparer.Ordinal)
         {
@@ -210,7 +221,7 @@ internal sealed class WorkingView
         }
 
         return new WorkingView(d.Provider, applied, referrals, history, advocates, reps.Select(DomainRows.FromRow), owners,
-            rewards ? new RewardState(referrals, entries, won) : null);
+            rewards ? new RewardState(referrals, entries, won) : null) { _lookups = lookupsByChange };
     }
 
     /// <summary>
@@ -237,6 +248,10 @@ internal sealed class WorkingView
     private static string? Or(string? left, string? right) => left is null ? right : right is null ? left : $"{left} OR {right}";
 
     public bool IsApplied(string eventKey) => _applied.Contains(eventKey);
+
+    /// <summary>What <paramref name="change"/> looks up: as the load computed it when the change was one of its own.</summary>
+    public LedgerLookup LookupFor(SalesforceChange change) =>
+        _lookups is not null && _lookups.TryGetValue(change, out var lookup) ? lookup : ReferralProcessor.LookupFor(change);
 
     /// <summary>Whether <paramref name="eventKey"/> has an unresolved quarantine entry (read once, then kept current).</summary>
     public async Task<bool> HasOpenQuarantineAsync(ILedgerReader reader, string eventKey, CancellationToken cancellationToken)
