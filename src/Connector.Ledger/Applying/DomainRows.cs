@@ -231,8 +231,8 @@ internal static class DomainRows
             SELECT {RewardLedgerQueries.Columns}
             FROM reward_entries e LEFT JOIN reward_payouts p ON p.reward_entry_id = e.id
             WHERE e.referral_key = @ReferralKey ORDER BY e.id;
-            SELECT COUNT(*) FROM referrals WHERE advocate_id = @AdvocateId AND state = @Won AND referral_key <> @ReferralKey;
-            """, new { ReferralKey = referralKey, AdvocateId = advocateId, Won = nameof(ReferralState.Won) }, async grid =>
+            SELECT COUNT(*) FROM referrals WHERE advocate_id = @AdvocateId AND state = '{nameof(ReferralState.Won)}' AND referral_key <> @ReferralKey;
+            """, new { ReferralKey = referralKey, AdvocateId = advocateId }, async grid =>
         {
             var rows = (await grid.ReadAsync<Rewards.RewardEntry>().ConfigureAwait(false)).ToList();
             var otherWins = await grid.ReadSingleAsync<long>().ConfigureAwait(false);

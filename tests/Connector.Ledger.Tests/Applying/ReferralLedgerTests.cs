@@ -181,8 +181,10 @@ public abstract class ReferralLedgerTests : LedgerTestBase
         Assert.Equal("v2", (await Store.GetHistoryAsync(Referral.IdForLead(Org.Lead1), CancellationToken.None)).Single().MappingVersion);
     }
 
-    [Fact]
-    public async Task ApplyBatchAsync_EscalatingTiersWithWinsInOneBatch_EachWinCountsTheAdvocatesWinsBeforeIt()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // during an opportunity load: (advocate, state) deferred on SQLite, the wins index counting
+    public async Task ApplyBatchAsync_EscalatingTiersWithWinsInOneBatch_EachWinCountsTheAdvocatesWinsBeforeIt(bool duringLoad)
     {
         // Tiers by the advocate's count of wins, this one included: 1st 100, 2nd 200, 3rd and after 300.
         var tiered = new RewardRules
@@ -202,6 +204,13 @@ public abstract class ReferralLedgerTests : LedgerTestBase
             await ledger.ApplyAsync(Org.Converted(Org.T0.AddHours(1), $"cdc:convert:{i}", Lead(i), Opp(i)), null, CancellationToken.None);
         }
 
+        if (duringLoad)
+        {
+            Assert.Equal(Provider == LedgerProvider.Sqlite, await Database.DeferredIndexes.DeferRewardIndexAsync(1_000, CancellationToken.None));
+            Assert.Equal(Provider == LedgerProvider.Sqlite ? ["ix_referrals_advocate_wins_load", "ix_referrals_referee_email_key"] : DeferrableIndexes,
+                await IndexesAsync());
+        }
+
         await ledger.ApplyAsync(Won(1, 2), null, CancellationToken.None);
         // Three wins in one batch, then one of them reversed and a fourth won: the reversed one no longer counts.
         var outcomes = await ledger.ApplyBatchAsync(
@@ -214,6 +223,23 @@ public abstract class ReferralLedgerTests : LedgerTestBase
         var earned = await QueryAsync<(string, decimal)>(
             "SELECT referral_key, amount FROM reward_entries WHERE kind = 'Earned' ORDER BY id");
         Assert.Equal([(Referral.IdForLead(Lead(1)), 100m), (Referral.IdForLead(Lead(2)), 200m), (Referral.IdForLead(Lead(3)), 300m), (Referral.IdForLead(Lead(4)), 300m)], earned);
+        await Database.DeferredIndexes.RestoreAsync(CancellationToken.None);
+        Assert.Equal(DeferrableIndexes, await IndexesAsync());
+    }
+
+    [Fact]
+    public async Task DeferRewardIndexAsync_ManyMoreReferralsThanOpportunities_KeepsTheStateIndex()
+    {
+        var sut = await CreateSutAsync();
+        for (var i = 1; i <= 3; i++)
+        {
+            await sut.ApplyAsync(Org.LeadCreated($"00Q00000000000{i}AAA", email: $"ref{i}@example.com"), null, CancellationToken.None);
+        }
+
+        // Three referrals are more than ten times no opportunity at all: only the reward index goes (none is stored).
+        Assert.Equal(Provider == LedgerProvider.Sqlite, await Database.DeferredIndexes.DeferRewardIndexAsync(0, CancellationToken.None));
+
+        Assert.Equal(DeferrableIndexes, await IndexesAsync());
     }
 
     [Fact]
@@ -408,7 +434,7 @@ public abstract class ReferralLedgerTests : LedgerTestBase
     private static readonly string[] DeferrableIndexes = ["ix_referrals_advocate_state", "ix_referrals_referee_email_key"];
 
     private Task<List<string>> IndexesAsync() => QueryAsync<string>(Provider == LedgerProvider.Sqlite
-        ? "SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key') ORDER BY name"
+        ? "SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key', 'ix_referrals_advocate_wins_load') ORDER BY name"
         : "SELECT indexname FROM pg_indexes WHERE indexname IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key') ORDER BY indexname");
 
     [Fact]
@@ -493,7 +519,31 @@ public abstract class ReferralLedgerTests : LedgerTestBase
     }
 }
 
-public sealed class SqliteReferralLedgerTests() : ReferralLedgerTests(new SqliteTestDatabases());
+public sealed class SqliteReferralLedgerTests() : ReferralLedgerTests(new SqliteTestDatabases())
+{
+    // SQLite only: PostgreSQL defers no index (DeferredIndexes).
+    [Fact]
+    public async Task DeferRewardIndexAsync_WonCountsReadTheWinsIndexWhileStatesAreDeferred()
+    {
+        var sut = await CreateSutAsync();
+        await sut.ApplyAsync(Org.LeadCreated(), null, CancellationToken.None);
+        Assert.True(await Database.DeferredIndexes.DeferRewardIndexAsync(1, CancellationToken.None));
+
+        // The two forms the apply path counts an advocate's wins in (WorkingView, DomainRows): an index search each,
+        // never a scan of every referral, which a large load would repeat for each batch.
+        var batch = await PlanAsync(
+            "EXPLAIN QUERY PLAN SELECT advocate_id, COUNT(*) AS won FROM referrals WHERE state = 'Won' AND advocate_id IN (SELECT value FROM json_each('[\"a\"]')) GROUP BY advocate_id");
+        var single = await PlanAsync(
+            "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM referrals WHERE advocate_id = 'a' AND state = 'Won' AND referral_key <> 'k'");
+
+        Assert.Contains(batch, step => step.Contains("ix_referrals_advocate_wins_load", StringComparison.Ordinal));
+        Assert.Contains(single, step => step.Contains("ix_referrals_advocate_wins_load", StringComparison.Ordinal));
+        Assert.DoesNotContain(batch.Concat(single), step => step.StartsWith("SCAN referrals", StringComparison.Ordinal));
+    }
+
+    private async Task<List<string>> PlanAsync(string explain) =>
+        [.. (await QueryAsync<(long Id, long Parent, long NotUsed, string Detail)>(explain)).Select(step => step.Detail)];
+}
 
 [Collection(PostgresCollection.Name)]
 public sealed class PostgreSqlReferralLedgerTests(PostgresFixture postgres) : ReferralLedgerTests(postgres)

@@ -1,3 +1,4 @@
+using Connector.Ledger.Ledger;
 using Connector.Ledger.Migrations;
 using Connector.Ledger.Tests.Support;
 using Dapper;
@@ -50,7 +51,8 @@ public abstract class MigrationRunnerTests : LedgerTestBase
         Assert.Equal(3, migrated.Count);
         Assert.Equal(Provider == LedgerProvider.Sqlite, deferred);
         Assert.Equal(Provider == LedgerProvider.Sqlite, rewardDeferred);
-        Assert.Equal(Provider == LedgerProvider.Sqlite ? [] : migrated, duringLoad);
+        // During the load only the won referrals' index stands in (SQLite); the next start builds the rest and drops it.
+        Assert.Equal(Provider == LedgerProvider.Sqlite ? [DeferredIndexes.WinsIndex.Create.Replace("IF NOT EXISTS ", string.Empty, StringComparison.Ordinal)] : migrated, duringLoad);
         Assert.Equal(migrated, await IndexDefinitionsAsync());
     }
 
@@ -82,8 +84,8 @@ public abstract class MigrationRunnerTests : LedgerTestBase
     {
         await using var connection = await Database.OpenAsync(CancellationToken.None);
         return [.. await connection.QueryAsync<string>(Provider == LedgerProvider.Sqlite
-            ? "SELECT sql FROM sqlite_master WHERE name IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key', 'ix_reward_entries_advocate_id') ORDER BY name"
-            : "SELECT indexdef FROM pg_indexes WHERE indexname IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key', 'ix_reward_entries_advocate_id') ORDER BY indexname")];
+            ? "SELECT sql FROM sqlite_master WHERE name IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key', 'ix_reward_entries_advocate_id', 'ix_referrals_advocate_wins_load') ORDER BY name"
+            : "SELECT indexdef FROM pg_indexes WHERE indexname IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key', 'ix_reward_entries_advocate_id', 'ix_referrals_advocate_wins_load') ORDER BY indexname")];
     }
 
     [Fact]
