@@ -248,13 +248,21 @@ public sealed partial class BulkBackfill
             if (deferred)
             {
                 var building = Stopwatch.StartNew();
-                await _database.DeferredIndexes.RestoreAsync(cancellationToken).ConfigureAwait(false);
+                await _database.DeferredIndexes.RestoreAsync(keepStateIndexDeferred: entity == ChangeEntity.Lead && OpportunityLoadFollows(), cancellationToken)
+                    .ConfigureAwait(false);
                 Log.IndexesBuilt(_logger, request.SObject, building.Elapsed.TotalSeconds);
             }
         }
 
         return new BackfillResult(applied, state.MaxSeen ?? ModstampPosition.Since(state.Upper));
     }
+
+    /// <summary>
+    /// Whether an opportunity Bulk load comes next in this catch-up: its job was started ahead, over the threshold. It
+    /// then goes without (advocate, state) too, so the lead load leaves that index to be built once, after it.
+    /// </summary>
+    private bool OpportunityLoadFollows() =>
+        _ahead.TryGetValue(ChangeEntity.Opportunity, out var ahead) && ahead.IsCompletedSuccessfully && ahead.Result is { Started: not null };
 
     /// <summary>Counts what the backfill would read; below the threshold nothing starts. Else creates the job and records it before any row is applied.</summary>
     private async Task<BackfillState?> StartAsync(ChangeEntity entity, ModstampRequest request, CancellationToken cancellationToken, bool force = false)

@@ -394,7 +394,7 @@ public abstract class ReferralLedgerTests : LedgerTestBase
 
         // SQLite defers them (a load larger than the table); PostgreSQL keeps its indexes and must give the same answers.
         Assert.Equal(Provider == LedgerProvider.Sqlite, await Database.DeferredIndexes.DeferAsync(100, ct));
-        Assert.Equal(Provider == LedgerProvider.Sqlite ? [] : DeferrableIndexes, await IndexesAsync());
+        Assert.Equal(Provider == LedgerProvider.Sqlite ? [WinsIndex] : DeferrableIndexes, await IndexesAsync());
 
         // Referrals from before the load (found by the deferral's scan), registered during it (recorded by their
         // transactions), and one whose email changed during it.
@@ -431,7 +431,40 @@ public abstract class ReferralLedgerTests : LedgerTestBase
         Assert.Equal(DeferrableIndexes, await IndexesAsync());
     }
 
+    private const string WinsIndex = "ix_referrals_advocate_wins_load";
+
     private static readonly string[] DeferrableIndexes = ["ix_referrals_advocate_state", "ix_referrals_referee_email_key"];
+
+    [Fact]
+    public async Task RestoreAsync_AfterALeadLoadThatAnOpportunityLoadFollows_LeavesOnlyTheStateIndexForAfterIt()
+    {
+        var ct = CancellationToken.None;
+        var sut = await CreateSutAsync();
+        await sut.ApplyAsync(Org.LeadCreated(Org.Lead1, email: "pat@example.com"), null, ct);
+        var sqlite = Provider == LedgerProvider.Sqlite;
+
+        Assert.Equal(sqlite, await Database.DeferredIndexes.DeferAsync(100, ct));
+        await Database.DeferredIndexes.RestoreAsync(keepStateIndexDeferred: true, ct);
+
+        // The email index is back (lookups read it again); the wins index still counts wins.
+        Assert.False(Database.DeferredIndexes.Active);
+        Assert.Equal(sqlite ? [WinsIndex, "ix_referrals_referee_email_key"] : DeferrableIndexes, await IndexesAsync());
+        await sut.ApplyAsync(Org.LeadCreated(Org.Lead2, email: " PAT@example.com"), null, ct);
+        Assert.Equal(["Submitted", "Duplicate"], await QueryAsync<string>("SELECT state FROM referrals ORDER BY lead_id"));
+
+        // The opportunity load finds (advocate, state) still deferred: deferred for it too, whatever the counts say
+        // (here more reward entries than opportunities coming, and twice as many referrals as those ten times over), so
+        // that its end builds it.
+        await ExecuteAsync($"""
+            INSERT INTO reward_entries (idempotency_key, referral_key, advocate_id, beneficiary, kind, amount, currency, effective_on, reason, event_key, recorded_at)
+            SELECT 'seeded', referral_key, advocate_id, 'Advocate', 'Earned', '100', 'USD', '2026-01-01', 'seeded', 'seeded', '2026-01-01T00:00:00.000000Z'
+            FROM referrals WHERE lead_id = '{Org.Lead1}'
+            """);
+        Assert.Equal(sqlite, await Database.DeferredIndexes.DeferRewardIndexAsync(0, ct));
+        Assert.Equal(sqlite ? [WinsIndex, "ix_referrals_referee_email_key"] : DeferrableIndexes, await IndexesAsync());
+        await Database.DeferredIndexes.RestoreAsync(ct);
+        Assert.Equal(DeferrableIndexes, await IndexesAsync());
+    }
 
     private Task<List<string>> IndexesAsync() => QueryAsync<string>(Provider == LedgerProvider.Sqlite
         ? "SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('ix_referrals_advocate_state', 'ix_referrals_referee_email_key', 'ix_referrals_advocate_wins_load') ORDER BY name"
@@ -510,6 +543,12 @@ public abstract class ReferralLedgerTests : LedgerTestBase
         Assert.Equal(change.Fields.OrderBy(f => f.Key), back.Fields.OrderBy(f => f.Key));
         Assert.Equal(1234.5600m.ToString(System.Globalization.CultureInfo.InvariantCulture), back.Value("Amount")!.ToString());
         Assert.True(back.ChangedFields.SetEquals(change.ChangedFields));
+    }
+
+    protected async Task ExecuteAsync(string sql)
+    {
+        await using var connection = await Database.OpenAsync(CancellationToken.None);
+        await connection.ExecuteAsync(sql);
     }
 
     protected async Task<List<T>> QueryAsync<T>(string sql)
