@@ -89,21 +89,11 @@ public sealed class BulkQueryClient
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
         options ??= BulkQueryOptions.Default;
         options.Validate();
-        var locator = from.PageLocator;
         var skip = from.RowsRead;
-        var page = 0;
-        do
+        await foreach (var page in PagesAsync(jobId, from.PageLocator, options, cancellationToken).ConfigureAwait(false))
         {
-            page++;
-            using var response = await GetPageAsync(jobId, locator, options, cancellationToken).ConfigureAwait(false);
-            var next = Header(response, "Sforce-Locator");
-            int? expected = int.TryParse(Header(response, "Sforce-NumberOfRecords"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
-            Log.PageOpened(_logger, jobId, page, expected ?? -1, next is not (null or LastPageLocator));
-
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             var rows = 0;
-            var pageLocator = locator;
-            await foreach (var values in ReadPageAsync(stream, ArrayRows, cancellationToken).ConfigureAwait(false))
+            await foreach (var values in ReadPageAsync(page.Stream, ArrayRows, cancellationToken).ConfigureAwait(false))
             {
                 rows++;
                 if (rows <= skip)
@@ -111,19 +101,12 @@ public sealed class BulkQueryClient
                     continue;
                 }
 
-                yield return new BulkResultRow(values.Columns, values.Values, new BulkResultPosition(pageLocator, rows));
+                yield return new BulkResultRow(values.Columns, values.Values, new BulkResultPosition(page.Locator, rows));
             }
 
-            cancellationToken.ThrowIfCancellationRequested();
-            if (expected is { } count && count != rows)
-            {
-                throw new BulkQueryException($"Bulk query job {jobId}: results page {page} held {rows} rows but Sforce-NumberOfRecords said {count}.");
-            }
-
+            page.CheckRows(jobId, rows, cancellationToken);
             skip = 0;
-            locator = next is null or LastPageLocator ? null : next;
         }
-        while (locator is not null);
     }
 
     /// <summary>Rows as the page's columns (one array per page) and a value array per row; an empty cell is null.</summary>
@@ -154,34 +137,90 @@ public sealed class BulkQueryClient
         string soql, BulkQueryOptions options, Func<CsvReader, Func<TRow>> project, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var job = await CreateAndWaitAsync(soql, options, cancellationToken).ConfigureAwait(false);
-        string? locator = null;
-        var page = 0;
-        do
+        await foreach (var page in PagesAsync(job.Id, null, options, cancellationToken).ConfigureAwait(false))
         {
-            page++;
-            using var response = await GetPageAsync(job.Id, locator, options, cancellationToken).ConfigureAwait(false);
-            var next = Header(response, "Sforce-Locator");
-            int? expected = int.TryParse(Header(response, "Sforce-NumberOfRecords"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
-            Log.PageOpened(_logger, job.Id, page, expected ?? -1, next is not (null or LastPageLocator));
-
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             var rows = 0;
-            await foreach (var row in ReadPageAsync(stream, project, cancellationToken).ConfigureAwait(false))
+            await foreach (var row in ReadPageAsync(page.Stream, project, cancellationToken).ConfigureAwait(false))
             {
                 rows++;
                 yield return row;
             }
 
-            cancellationToken.ThrowIfCancellationRequested();
-            if (expected is { } count && count != rows)
-            {
-                throw new BulkQueryException($"Bulk query job {job.Id}: results page {page} held {rows} rows but Sforce-NumberOfRecords said {count}.");
-            }
-
-            // A missing header is treated like "null": looping on a page we already read would never end.
-            locator = next is null or LastPageLocator ? null : next;
+            page.CheckRows(job.Id, rows, cancellationToken);
         }
-        while (locator is not null);
+    }
+
+    /// <summary>
+    /// The job's results pages from <paramref name="locator"/> on (null: the first), each opened (its headers read), in
+    /// order. The next page is requested when the caller asks for it, or, with <see cref="BulkQueryOptions.ReadAhead"/>,
+    /// as soon as this page's headers name it. A page is disposed when the caller moves past it; a page requested ahead
+    /// and never reached is cancelled and disposed.
+    /// </summary>
+    private async IAsyncEnumerable<OpenedPage> PagesAsync(
+        string jobId, string? locator, BulkQueryOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var ahead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<HttpResponseMessage>? requested = null;
+        try
+        {
+            var response = await GetPageAsync(jobId, locator, options, cancellationToken).ConfigureAwait(false);
+            for (var number = 1; ; number++)
+            {
+                using (response)
+                {
+                    // A missing header is treated like "null": looping on a page we already read would never end.
+                    var next = Header(response, "Sforce-Locator") is { } named and not LastPageLocator ? named : null;
+                    int? expected = int.TryParse(Header(response, "Sforce-NumberOfRecords"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+                    Log.PageOpened(_logger, jobId, number, expected ?? -1, next is not null);
+                    if (next is not null && options.ReadAhead)
+                    {
+                        requested = GetPageAsync(jobId, next, options, ahead.Token);
+                    }
+
+                    var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                    yield return new OpenedPage(number, locator, stream, expected);
+                    if (next is null)
+                    {
+                        yield break;
+                    }
+
+                    locator = next;
+                }
+
+                var opening = requested ?? GetPageAsync(jobId, locator, options, cancellationToken);
+                requested = null;
+                response = await opening.ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (requested is not null)
+            {
+                await ahead.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    (await requested.ConfigureAwait(false)).Dispose();
+                }
+                catch (Exception)
+                {
+                    // A page nobody reads (the caller stopped, or failed, before it): how its request ended does not
+                    // matter, and must not hide why the read ended.
+                }
+            }
+        }
+    }
+
+    /// <summary>A results page opened: its number in this read, the locator it was requested by, its body, and the rows its headers announce.</summary>
+    private sealed record OpenedPage(int Number, string? Locator, Stream Stream, int? Expected)
+    {
+        public void CheckRows(string jobId, int rows, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (Expected is { } count && count != rows)
+            {
+                throw new BulkQueryException($"Bulk query job {jobId}: results page {Number} held {rows} rows but Sforce-NumberOfRecords said {count}.");
+            }
+        }
     }
 
     /// <summary>

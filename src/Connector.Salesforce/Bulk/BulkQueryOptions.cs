@@ -21,6 +21,14 @@ public sealed record BulkQueryOptions
     public TimeSpan MaxPollDelay { get; init; } = TimeSpan.FromSeconds(30);
     public double PollBackoffFactor { get; init; } = 2;
 
+    /// <summary>
+    /// Request the next results page as soon as the current page's headers name it, while the current one is read: its
+    /// round trip (and the org's time to start it) overlaps the reading instead of stalling the reader at each page
+    /// boundary. The same requests are made, with at most one page opened ahead; a reader that stops early has made one
+    /// request more. Off by default, so a consumer that may stop early pays for no page it does not reach.
+    /// </summary>
+    public bool ReadAhead { get; init; }
+
     /// <summary>Exports are backfills and reconciliations: they yield to routing when the API budget runs low.</summary>
     public CallPriority Priority { get; init; } = CallPriority.Background;
 

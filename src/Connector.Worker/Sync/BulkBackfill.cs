@@ -392,7 +392,9 @@ public sealed partial class BulkBackfill
             var batch = new List<(SalesforceChange, Ledger.Checkpoints.StreamPosition?)>(batchSize);
             var position = state.Position;
             var maxSeen = state.MaxSeen;
-            await foreach (var row in _bulk.ReadResultsAsync(state.JobId, state.Position, new BulkQueryOptions { MaxRecordsPerPage = _options.BulkPageSize }, cancellationToken)
+            // Every page is read to the end: the next one is requested while this one is read, not after it.
+            var paging = new BulkQueryOptions { MaxRecordsPerPage = _options.BulkPageSize, ReadAhead = true };
+            await foreach (var row in _bulk.ReadResultsAsync(state.JobId, state.Position, paging, cancellationToken)
                 .ConfigureAwait(false))
             {
                 var change = records.ToChange(row, out var stamp);

@@ -86,6 +86,70 @@ public sealed class BulkQueryClientTests
     }
 
     [Fact]
+    public async Task ReadResultsAsync_ReadAhead_RequestsTheNextPageBeforeTheConsumerReachesItAndNoMore()
+    {
+        await using var h = await ClientHarness.StartAsync();
+        InsertLeads(h.Emulator, 2_500);
+        var usage = h.Emulator.Get<ApiUsage>();
+        long Pages() => usage.ByEndpoint.GetValueOrDefault(ResultsEndpoint);
+        var client = h.Get<BulkQueryClient>();
+        var paged = Fast with { MaxRecordsPerPage = 1_000 };
+        var job = await client.RunJobAsync("SELECT Id FROM Lead", paged);
+        var lazily = await client.ReadResultsAsync(job.Id, BulkResultPosition.Start, paged).ToListAsync();
+        var before = Pages();
+
+        var ahead = new List<BulkResultRow>();
+        await foreach (var row in client.ReadResultsAsync(job.Id, BulkResultPosition.Start, paged with { ReadAhead = true }))
+        {
+            ahead.Add(row);
+            if (ahead.Count is 1_000 or 2_000)
+            {
+                // The last row of a page: the next page was requested while this one was read.
+                var page = ahead.Count / 1_000;
+                await WaitUntilAsync(() => Pages() - before == page + 1, $"page {page + 1} requested while page {page} was read");
+            }
+        }
+
+        // The same rows at the same positions, and a request per page, none more.
+        Assert.Equal(lazily.Select(r => (r.Values[0], r.Position)), ahead.Select(r => (r.Values[0], r.Position)));
+        Assert.Equal(3, Pages() - before);
+    }
+
+    [Fact]
+    public async Task ReadResultsAsync_ReadAheadAndTheConsumerStopsEarly_EndsQuietlyAfterOnePageMore()
+    {
+        await using var h = await ClientHarness.StartAsync();
+        InsertLeads(h.Emulator, 2_500);
+        var usage = h.Emulator.Get<ApiUsage>();
+        long Pages() => usage.ByEndpoint.GetValueOrDefault(ResultsEndpoint);
+        var client = h.Get<BulkQueryClient>();
+        var paged = Fast with { MaxRecordsPerPage = 1_000, ReadAhead = true };
+        var job = await client.RunJobAsync("SELECT Id FROM Lead", paged);
+
+        var read = 0;
+        await foreach (var row in client.ReadResultsAsync(job.Id, BulkResultPosition.Start, paged))
+        {
+            if (++read == 10)
+            {
+                break; // the page requested ahead is cancelled and disposed, and nothing is thrown
+            }
+        }
+
+        Assert.Equal(10, read);
+        Assert.InRange(Pages(), 1, 2);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting: {what}");
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
     public async Task QueryAsync_LargePage_IsParsedOffTheStreamWithoutBufferingIt()
     {
         var meter = new ReadMeter();
