@@ -89,12 +89,7 @@ public sealed class BulkQueryClientTests
     public async Task ReadResultsAsync_ReadAhead_RequestsTheNextPageBeforeTheConsumerReachesItAndNoMore()
     {
         await using var h = await ClientHarness.StartAsync();
-        InsertLeads(h.Emulator, 2_500);
-        var usage = h.Emulator.Get<ApiUsage>();
-        long Pages() => usage.ByEndpoint.GetValueOrDefault(ResultsEndpoint);
-        var client = h.Get<BulkQueryClient>();
-        var paged = Fast with { MaxRecordsPerPage = 1_000 };
-        var job = await client.RunJobAsync("SELECT Id FROM Lead", paged);
+        var (client, job, paged, Pages) = await PagedJobAsync(h);
         var lazily = await client.ReadResultsAsync(job.Id, BulkResultPosition.Start, paged).ToListAsync();
         var before = Pages();
 
@@ -119,15 +114,10 @@ public sealed class BulkQueryClientTests
     public async Task ReadResultsAsync_ReadAheadAndTheConsumerStopsEarly_EndsQuietlyAfterOnePageMore()
     {
         await using var h = await ClientHarness.StartAsync();
-        InsertLeads(h.Emulator, 2_500);
-        var usage = h.Emulator.Get<ApiUsage>();
-        long Pages() => usage.ByEndpoint.GetValueOrDefault(ResultsEndpoint);
-        var client = h.Get<BulkQueryClient>();
-        var paged = Fast with { MaxRecordsPerPage = 1_000, ReadAhead = true };
-        var job = await client.RunJobAsync("SELECT Id FROM Lead", paged);
+        var (client, job, paged, Pages) = await PagedJobAsync(h);
 
         var read = 0;
-        await foreach (var row in client.ReadResultsAsync(job.Id, BulkResultPosition.Start, paged))
+        await foreach (var row in client.ReadResultsAsync(job.Id, BulkResultPosition.Start, paged with { ReadAhead = true }))
         {
             if (++read == 10)
             {
@@ -137,6 +127,17 @@ public sealed class BulkQueryClientTests
 
         Assert.Equal(10, read);
         Assert.InRange(Pages(), 1, 2);
+    }
+
+    /// <summary>A completed job over 2,500 leads read in pages of 1,000, and the count of results pages requested so far.</summary>
+    private static async Task<(BulkQueryClient Client, BulkQueryJob Job, BulkQueryOptions Paged, Func<long> Pages)> PagedJobAsync(ClientHarness h)
+    {
+        InsertLeads(h.Emulator, 2_500);
+        var usage = h.Emulator.Get<ApiUsage>();
+        var client = h.Get<BulkQueryClient>();
+        var paged = Fast with { MaxRecordsPerPage = 1_000 };
+        var job = await client.RunJobAsync("SELECT Id FROM Lead", paged);
+        return (client, job, paged, () => usage.ByEndpoint.GetValueOrDefault(ResultsEndpoint));
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
