@@ -22,8 +22,8 @@ namespace Connector.Ledger.Ledger;
 /// moving a stage moved its referral's entry to another random leaf. What the apply path reads by it, how many of an
 /// advocate's referrals stand won (escalating tiers), a small index of the won referrals alone answers meanwhile
 /// (<see cref="WinsIndex"/>): the same rows, so the same counts. Measured on the benchmark's 200,000 opportunities
-/// over 850,000 referrals: 16,800–17,500 opportunities/s against 11,200–13,300, for about 1 s more building it at the
-/// end.</para>
+/// over 850,000 referrals: 13,000–15,667 opportunities/s against 11,200–13,300, for about 1 s more building it at the
+/// end. A lead load that such an opportunity load follows leaves it deferred for it: built once, after both.</para>
 /// <para>A process that stops before restoring leaves them missing: the migration step at the next start builds them
 /// again (<see cref="Migrations.MigrationRunner"/>), before anything reads the ledger.</para>
 /// </summary>
@@ -45,9 +45,9 @@ public sealed class DeferredIndexes
     internal const string StateIndex = "ix_referrals_advocate_state";
 
     /// <summary>
-    /// While (advocate, state) is deferred (a lead load, an opportunity load, or both in a row): the won referrals by advocate, which the won counts
-    /// (<c>WHERE state = 'Won' AND advocate_id …</c>, the state a literal so SQLite can match the partial index) read.
-    /// A deal won adds one entry; a stage move that is not a win touches none.
+    /// While (advocate, state) is deferred (a lead load, an opportunity load, or both in a row): the won referrals by
+    /// advocate, which the won counts read (<c>WHERE state = 'Won' AND advocate_id …</c>, the state a literal so that
+    /// SQLite can match the partial index). A deal won adds one entry; a stage move that is not a win touches none.
     /// </summary>
     internal static readonly (string Name, string Create) WinsIndex =
         ("ix_referrals_advocate_wins_load", "CREATE INDEX IF NOT EXISTS ix_referrals_advocate_wins_load ON referrals (advocate_id) WHERE state = 'Won'");
