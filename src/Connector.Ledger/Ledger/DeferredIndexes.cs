@@ -151,7 +151,7 @@ public sealed class DeferredIndexes
     /// referrals are few enough for its rebuild to cost less than its upkeep. Returns whether anything is deferred;
     /// <see cref="RestoreAsync"/> builds them.
     /// </summary>
-    public async Task<bool> DeferRewardIndexAsync(long incoming, CancellationToken cancellationToken)
+    public async Task<bool> DeferForOpportunitiesAsync(long incoming, CancellationToken cancellationToken)
     {
         if (_database.Dialect.Provider != LedgerProvider.Sqlite)
         {

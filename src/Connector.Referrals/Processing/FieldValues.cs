@@ -22,17 +22,7 @@ public sealed class FieldValues : IReadOnlyDictionary<string, FieldValue?>
     /// <summary>A builder to fill, then <see cref="Builder.ToFieldValues"/>.</summary>
     public static Builder CreateBuilder(int capacity = 0) => new(new Dictionary<string, FieldValue?>(capacity, Names));
 
-    public static FieldValues From(IEnumerable<KeyValuePair<string, FieldValue?>> values)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        var builder = CreateBuilder();
-        foreach (var (name, value) in values)
-        {
-            builder[name] = value;
-        }
-
-        return builder.ToFieldValues();
-    }
+    public static FieldValues From(IEnumerable<KeyValuePair<string, FieldValue?>> values) => Empty.SetItems(values);
 
     public FieldValue? this[string key] => _values[key];
 

@@ -218,7 +218,7 @@ public sealed partial class BulkBackfill
             var deferred = entity switch
             {
                 ChangeEntity.Lead => await _database.DeferredIndexes.DeferAsync(remaining, cancellationToken).ConfigureAwait(false),
-                ChangeEntity.Opportunity => await _database.DeferredIndexes.DeferRewardIndexAsync(remaining, cancellationToken).ConfigureAwait(false),
+                ChangeEntity.Opportunity => await _database.DeferredIndexes.DeferForOpportunitiesAsync(remaining, cancellationToken).ConfigureAwait(false),
                 _ => false,
             };
             if (deferred)

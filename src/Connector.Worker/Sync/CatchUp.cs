@@ -188,8 +188,7 @@ public sealed partial class CatchUp
             return;
         }
 
-        var secondStart = new DateTimeOffset(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-        var wait = secondStart + TimeSpan.FromSeconds(1) + Lag + TimeSpan.FromMilliseconds(50) - _time.GetUtcNow();
+        var wait = SoqlValue.TruncateToSecond(at) + TimeSpan.FromSeconds(1) + Lag + TimeSpan.FromMilliseconds(50) - _time.GetUtcNow();
         if (wait > TimeSpan.Zero)
         {
             await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);

@@ -206,7 +206,7 @@ public abstract class ReferralLedgerTests : LedgerTestBase
 
         if (duringLoad)
         {
-            Assert.Equal(Provider == LedgerProvider.Sqlite, await Database.DeferredIndexes.DeferRewardIndexAsync(1_000, CancellationToken.None));
+            Assert.Equal(Provider == LedgerProvider.Sqlite, await Database.DeferredIndexes.DeferForOpportunitiesAsync(1_000, CancellationToken.None));
             Assert.Equal(Provider == LedgerProvider.Sqlite ? ["ix_referrals_advocate_wins_load", "ix_referrals_referee_email_key"] : DeferrableIndexes,
                 await IndexesAsync());
         }
@@ -228,7 +228,7 @@ public abstract class ReferralLedgerTests : LedgerTestBase
     }
 
     [Fact]
-    public async Task DeferRewardIndexAsync_ManyMoreReferralsThanOpportunities_KeepsTheStateIndex()
+    public async Task DeferForOpportunitiesAsync_ManyMoreReferralsThanOpportunities_KeepsTheStateIndex()
     {
         var sut = await CreateSutAsync();
         for (var i = 1; i <= 3; i++)
@@ -237,7 +237,7 @@ public abstract class ReferralLedgerTests : LedgerTestBase
         }
 
         // Three referrals are more than ten times no opportunity at all: only the reward index goes (none is stored).
-        Assert.Equal(Provider == LedgerProvider.Sqlite, await Database.DeferredIndexes.DeferRewardIndexAsync(0, CancellationToken.None));
+        Assert.Equal(Provider == LedgerProvider.Sqlite, await Database.DeferredIndexes.DeferForOpportunitiesAsync(0, CancellationToken.None));
 
         Assert.Equal(DeferrableIndexes, await IndexesAsync());
     }
@@ -460,7 +460,7 @@ public abstract class ReferralLedgerTests : LedgerTestBase
             SELECT 'seeded', referral_key, advocate_id, 'Advocate', 'Earned', '100', 'USD', '2026-01-01', 'seeded', 'seeded', '2026-01-01T00:00:00.000000Z'
             FROM referrals WHERE lead_id = '{Org.Lead1}'
             """);
-        Assert.Equal(sqlite, await Database.DeferredIndexes.DeferRewardIndexAsync(0, ct));
+        Assert.Equal(sqlite, await Database.DeferredIndexes.DeferForOpportunitiesAsync(0, ct));
         Assert.Equal(sqlite ? [WinsIndex, "ix_referrals_referee_email_key"] : DeferrableIndexes, await IndexesAsync());
         await Database.DeferredIndexes.RestoreAsync(ct);
         Assert.Equal(DeferrableIndexes, await IndexesAsync());
@@ -562,11 +562,11 @@ public sealed class SqliteReferralLedgerTests() : ReferralLedgerTests(new Sqlite
 {
     // SQLite only: PostgreSQL defers no index (DeferredIndexes).
     [Fact]
-    public async Task DeferRewardIndexAsync_WonCountsReadTheWinsIndexWhileStatesAreDeferred()
+    public async Task DeferForOpportunitiesAsync_WonCountsReadTheWinsIndexWhileStatesAreDeferred()
     {
         var sut = await CreateSutAsync();
         await sut.ApplyAsync(Org.LeadCreated(), null, CancellationToken.None);
-        Assert.True(await Database.DeferredIndexes.DeferRewardIndexAsync(1, CancellationToken.None));
+        Assert.True(await Database.DeferredIndexes.DeferForOpportunitiesAsync(1, CancellationToken.None));
 
         // The two forms the apply path counts an advocate's wins in (WorkingView, DomainRows): an index search each,
         // never a scan of every referral, which a large load would repeat for each batch.

@@ -44,7 +44,7 @@ public abstract class MigrationRunnerTests : LedgerTestBase
 
         // A process deferred them for a load and stopped; the next one starts (its own handle on the database).
         var deferred = await Database.DeferredIndexes.DeferAsync(1_000, CancellationToken.None);
-        var rewardDeferred = await Database.DeferredIndexes.DeferRewardIndexAsync(1_000, CancellationToken.None);
+        var rewardDeferred = await Database.DeferredIndexes.DeferForOpportunitiesAsync(1_000, CancellationToken.None);
         var duringLoad = await IndexDefinitionsAsync();
         await new MigrationRunner(OpenDatabase(), Time).MigrateAsync(CancellationToken.None);
 
