@@ -48,19 +48,19 @@ public sealed class LedgerDatabase : IAsyncDisposable
         }
     }
 
-    /// <summary>Refreshes the planner's statistics (<see cref="ISqlDialect.RefreshStatistics"/>); false when the engine needs none.</summary>
-    public async Task<bool> RefreshStatisticsAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Refreshes the planner's statistics of the tables that need it (<see cref="ISqlDialect.RefreshStatisticsAsync"/>)
+    /// and returns them; null when the engine needs none.
+    /// </summary>
+    public async Task<IReadOnlyList<string>?> RefreshStatisticsAsync(CancellationToken cancellationToken)
     {
-        if (Dialect.RefreshStatistics is not { } sql)
+        if (Dialect.Provider == LedgerProvider.Sqlite)
         {
-            return false;
+            return null; // no connection to open for nothing
         }
 
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return true;
+        return await Dialect.RefreshStatisticsAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

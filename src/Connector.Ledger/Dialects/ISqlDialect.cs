@@ -76,10 +76,11 @@ public interface ISqlDialect
     bool IsDeadlock(DbException exception);
 
     /// <summary>
-    /// The statement that refreshes the planner's statistics of the ledger's tables, or null when the engine plans
-    /// well without (SQLite: the ledger's queries name their indexes' columns, and its ANALYZE reads every index).
+    /// Refreshes the planner's statistics of the ledger's tables that changed by at least their size since their last
+    /// refresh (or never had one), and returns them; null when the engine plans well without (SQLite: the ledger's
+    /// queries name their indexes' columns, and its ANALYZE reads every index).
     /// </summary>
-    string? RefreshStatistics { get; }
+    Task<IReadOnlyList<string>?> RefreshStatisticsAsync(DbConnection connection, CancellationToken cancellationToken);
 }
 
 /// <summary>The parts PostgreSQL and SQLite share (both speak INSERT … ON CONFLICT and RETURNING).</summary>
@@ -103,7 +104,7 @@ internal abstract class OnConflictDialect : ISqlDialect
 
     public abstract bool IsDeadlock(DbException exception);
 
-    public abstract string? RefreshStatistics { get; }
+    public abstract Task<IReadOnlyList<string>?> RefreshStatisticsAsync(DbConnection connection, CancellationToken cancellationToken);
 
     public abstract string InList(string column, string parameter);
 

@@ -108,7 +108,8 @@ internal sealed class SqliteDialect : OnConflictDialect, IAsyncDisposable
 
     public override bool IsDeadlock(DbException exception) => false;
 
-    public override string? RefreshStatistics => null;
+    public override Task<IReadOnlyList<string>?> RefreshStatisticsAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>?>(null);
 
     /// <summary>Checkpoints from a thread of its own until disposed (<see cref="BackgroundCheckpoints"/>); nothing for an in-memory database.</summary>
     public IAsyncDisposable CheckpointInBackground(TimeProvider time)
