@@ -26,6 +26,9 @@ internal sealed record BackfillOptions
     /// <summary>A SQLite file to backfill into and keep afterwards (to inspect the ledger); by default a temporary one, deleted.</summary>
     public string? KeepLedger { get; init; }
 
+    /// <summary>Settings for the throwaway PostgreSQL cluster (<c>--pg-setting shared_buffers=1GB</c>, repeated for more).</summary>
+    public IReadOnlyList<string> PostgresSettings { get; init; } = [];
+
     /// <summary>
     /// Environment variables for the connector's process only (runtime settings such as <c>DOTNET_gcServer=1</c>), not the
     /// emulator's. By default the runtime settings the connector is deployed with; <c>NAME=</c> removes one.
@@ -49,7 +52,8 @@ internal sealed record BackfillOptions
                 "--latency-ms" => options with { LatencyMs = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--keep-ledger" => options with { KeepLedger = Path.GetFullPath(Next()) },
                 "--connector-env" => options with { ConnectorEnvironment = WithVariable(options.ConnectorEnvironment, Next()) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Usage: backfill --leads N [--provider sqlite|postgresql|both] [--batch 500] [--page ROWS] [--threshold 10000] [--latency-ms 80] [--keep-ledger FILE] [--connector-env NAME=VALUE]..."),
+                "--pg-setting" => options with { PostgresSettings = [.. options.PostgresSettings, Next()] },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Usage: backfill --leads N [--provider sqlite|postgresql|both] [--batch 500] [--page ROWS] [--threshold 10000] [--latency-ms 80] [--keep-ledger FILE] [--connector-env NAME=VALUE]... [--pg-setting NAME=VALUE]..."),
             };
         }
 
@@ -120,7 +124,7 @@ internal static class BackfillBenchmark
 
         if (options.Provider is "postgresql" or "both")
         {
-            await BenchDatabases.WithPostgresAsync(new LedgerBenchOptions(), output, async newDatabase =>
+            await BenchDatabases.WithPostgresAsync(new LedgerBenchOptions { PostgresSettings = options.PostgresSettings }, output, async newDatabase =>
                 await MeasureAsync(output, emulator, options, LedgerProvider.PostgreSql, await newDatabase("backfill"), cancellationToken), cancellationToken);
         }
     }

@@ -34,8 +34,10 @@ internal static class BenchDatabases
         {
             if (options.PostgresConnectionString is null)
             {
-                output.WriteLine("Starting a throwaway PostgreSQL cluster (fsync on, synchronous_commit on)...");
-                cluster = await ThrowawayPostgres.StartAsync(durable: true, cancellationToken);
+                output.WriteLine(options.PostgresSettings.Count == 0
+                    ? "Starting a throwaway PostgreSQL cluster (fsync on, synchronous_commit on)..."
+                    : $"Starting a throwaway PostgreSQL cluster (fsync on, synchronous_commit on, {string.Join(", ", options.PostgresSettings)})...");
+                cluster = await ThrowawayPostgres.StartAsync(durable: true, cancellationToken, options.PostgresSettings);
             }
 
             await runs(async name => cluster is null ? options.PostgresConnectionString! : await cluster.CreateDatabaseAsync(name, cancellationToken));

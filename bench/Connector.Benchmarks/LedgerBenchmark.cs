@@ -22,6 +22,8 @@ internal sealed record LedgerBenchOptions
     public string Provider { get; init; } = "both";
     /// <summary>An existing PostgreSQL database; without it a throwaway cluster with production durability settings is started.</summary>
     public string? PostgresConnectionString { get; init; }
+    /// <summary>Settings for the throwaway cluster on top of its production durability (<c>NAME=VALUE</c>, as <c>postgres -c</c> takes them).</summary>
+    public IReadOnlyList<string> PostgresSettings { get; init; } = [];
     /// <summary>`apply`: events run through each store and batch size first, unmeasured, so the figures exclude JIT compilation.</summary>
     public int Warmup { get; init; } = 1_000;
 

@@ -38,7 +38,8 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
     private string LogFile => Path.Combine(_root, "server.log");
 
     /// <param name="durable">false (tests): fsync and synchronous commit off, for speed. true (benchmarks): production settings.</param>
-    public static async Task<ThrowawayPostgres> StartAsync(bool durable = false, CancellationToken cancellationToken = default)
+    /// <param name="settings">Server settings on top (<c>NAME=VALUE</c>, as <c>postgres -c</c> takes them), e.g. a benchmark's <c>shared_buffers=1GB</c>.</param>
+    public static async Task<ThrowawayPostgres> StartAsync(bool durable = false, CancellationToken cancellationToken = default, IReadOnlyList<string>? settings = null)
     {
         var bin = FindBinDirectory();
         var asPostgresUser = string.Equals(Environment.UserName, "root", StringComparison.Ordinal);
@@ -54,14 +55,24 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
 
             await cluster.RunToolAsync("initdb", ["-D", cluster.DataDirectory, "-A", "trust", "-U", Superuser, "-E", "UTF8", "--no-locale", "--no-sync"], cancellationToken)
                 .ConfigureAwait(false);
-            var settings = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            var options = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
                 $"-p {cluster.Port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"));
             if (!durable)
             {
-                settings.Append(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+                options.Append(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
             }
 
-            await cluster.RunToolAsync("pg_ctl", ["-D", cluster.DataDirectory, "-l", cluster.LogFile, "-w", "-t", "60", "-o", settings.ToString(), "start"], cancellationToken)
+            foreach (var setting in settings ?? [])
+            {
+                if (!System.Text.RegularExpressions.Regex.IsMatch(setting, "^[a-z_.]+=[A-Za-z0-9_.]+$"))
+                {
+                    throw new ArgumentException($"A server setting is NAME=VALUE (letters, digits, '_' and '.'), not '{setting}'.", nameof(settings));
+                }
+
+                options.Append(" -c ").Append(setting);
+            }
+
+            await cluster.RunToolAsync("pg_ctl", ["-D", cluster.DataDirectory, "-l", cluster.LogFile, "-w", "-t", "60", "-o", options.ToString(), "start"], cancellationToken)
                 .ConfigureAwait(false);
             return cluster;
         }
