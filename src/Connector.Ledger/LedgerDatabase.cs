@@ -54,11 +54,6 @@ public sealed class LedgerDatabase : IAsyncDisposable
     /// </summary>
     public async Task<IReadOnlyList<string>?> RefreshStatisticsAsync(CancellationToken cancellationToken)
     {
-        if (Dialect.Provider == LedgerProvider.Sqlite)
-        {
-            return null; // no connection to open for nothing
-        }
-
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         return await Dialect.RefreshStatisticsAsync(connection, cancellationToken).ConfigureAwait(false);
     }
